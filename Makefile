@@ -1,0 +1,56 @@
+# fastmq: a RocketMQ-compatible message broker in Go.
+# `make` alone lists the targets.
+
+GO        ?= go
+BIN       ?= bin
+FUZZTIME  ?= 10s
+# Packages with goroutines run under the race detector in `make test`.
+RACE_DIRS ?= mmapstore index netpoll namesrv broker client replica
+RACE_PKGS  = $(addprefix ./,$(addsuffix /...,$(RACE_DIRS)))
+PLAIN_PKGS = $(shell $(GO) list ./... | grep -v -E '/($(subst $(eval) ,|,$(strip $(RACE_DIRS))))(/|$$)')
+SOAK_CYCLES ?= 300
+
+.DEFAULT_GOAL := help
+.PHONY: help build test race unit fuzz bench lint check soak clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build every command into ./bin
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+test: lint unit race ## lint, then all tests (invariants on), race detector on the concurrent packages
+
+unit: ## tests of the packages without goroutines, invariant checks compiled in
+	$(GO) test -tags invariants -count=1 $(PLAIN_PKGS)
+
+race: ## tests of the concurrent packages under the race detector
+	$(GO) test -race -tags invariants -count=1 $(RACE_PKGS)
+
+fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: build ## run the benchmarks and write a dated report under bench/results/
+	@mkdir -p bench/results
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench/results/$$(date -u +%Y%m%d-%H%M%S)-gobench.txt
+
+lint: ## gofmt, go vet, and the package import map (style.md §2)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run ./cmd/importlint .
+
+check: test ## what CI runs (.ci/run)
+
+soak: ## long runs: SOAK_CYCLES crash cycles and FUZZTIME=5m fuzzing
+	FASTMQ_CRASH_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -timeout 2h -run Crash ./mmapstore/...
+	$(MAKE) fuzz FUZZTIME=5m
+
+clean: ## remove build output
+	rm -rf $(BIN)

@@ -1,0 +1,3 @@
+// Package perf will own measurement: HDR latency histograms, throughput
+// meters and run reports (JSON, Markdown, SVG). Nothing is implemented yet.
+package perf
