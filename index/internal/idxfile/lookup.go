@@ -1,0 +1,30 @@
+package idxfile
+
+// Lookup appends to dst the commit-log offsets of entries whose key hash is
+// keyHash and whose store time (begin + timeDiff seconds) lies in
+// [begin, end], newest first, until dst holds max offsets. It follows
+// RocketMQ's IndexFile.selectPhyOffset: the walk stops at the chain's end,
+// at an entry older than begin, or at a link that does not point to an
+// older entry (corruption). Matches are by hash only: the caller compares
+// the messages' keys.
+func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) []int64 {
+	h := f.Header()
+	if h.IndexCount <= 1 {
+		return dst
+	}
+	for n := f.slot(keyHash); n > 0 && len(dst) < max; {
+		e := f.Entry(n)
+		if e.TimeDiff < 0 {
+			break
+		}
+		t := h.BeginTimestamp + int64(e.TimeDiff)*1000
+		if e.KeyHash == keyHash && t >= begin && t <= end {
+			dst = append(dst, e.PhyOffset)
+		}
+		if e.Prev <= 0 || e.Prev >= n || t < begin {
+			break
+		}
+		n = e.Prev
+	}
+	return dst
+}
