@@ -273,3 +273,9 @@ func (c *Command) Clone() *Command {
 	d.Detach()
 	return &d
 }
+
+// stringBytes views s as a byte slice without copying. Callers never write
+// through it.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
