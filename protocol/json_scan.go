@@ -425,3 +425,40 @@ func parseInt(b []byte) (int64, bool) {
 func parseBool(b []byte) bool {
 	return len(b) == 4 && (b[0]|0x20) == 't' && (b[1]|0x20) == 'r' && (b[2]|0x20) == 'u' && (b[3]|0x20) == 'e'
 }
+
+// object reads an object (or null), calling member for each key with the
+// scanner positioned at the value; member must consume the value.
+func (s *jsonScanner) object(member func(key []byte)) {
+	if s.null() {
+		return
+	}
+	s.expect('{')
+	n := 0
+	for s.more('}', &n) {
+		k := s.key()
+		if s.err != nil {
+			return
+		}
+		member(k)
+	}
+}
+
+// array reads an array (or null), calling elem for each element.
+func (s *jsonScanner) array(elem func()) {
+	if s.null() {
+		return
+	}
+	s.expect('[')
+	n := 0
+	for s.more(']', &n) {
+		elem()
+	}
+}
+
+// optStr reads a string or null ("").
+func (s *jsonScanner) optStr() string {
+	if s.null() {
+		return ""
+	}
+	return s.str()
+}
