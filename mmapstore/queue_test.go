@@ -1,0 +1,175 @@
+package mmapstore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+const testSegSize = 64 << 10
+
+func entry(i int) []byte {
+	b := make([]byte, 20)
+	binary.BigEndian.PutUint64(b, uint64(i)+1)
+	binary.BigEndian.PutUint32(b[8:], uint32(i))
+	return b
+}
+
+func openTestQueue(t testing.TB, dir string, cfg QueueConfig) *SegmentQueue {
+	t.Helper()
+	q, err := OpenSegmentQueue(dir, testSegSize, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func TestSegmentQueueAppendAcrossSegments(t *testing.T) {
+	for _, cfg := range []QueueConfig{{}, {Prepare: true}, {WriteWithoutMmap: true}} {
+		t.Run("prepare="+boolStr(cfg.Prepare)+",pwrite="+boolStr(cfg.WriteWithoutMmap), func(t *testing.T) {
+			dir := t.TempDir()
+			q := openTestQueue(t, dir, cfg)
+			const n = 3 * testSegSize / 20 // 20-byte entries fill segments exactly? 65536/20 does not divide
+			var offs []int64
+			for i := range n {
+				off, err := q.Append(entry(i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if off%testSegSize+20 > testSegSize {
+					t.Fatalf("entry %d at %d crosses a segment end", i, off)
+				}
+				offs = append(offs, off)
+			}
+			if len(q.Segments()) != 4 {
+				t.Fatalf("segments = %v", q.Segments())
+			}
+			if err := q.Flush(); err != nil || q.FlushedOffset() != q.WriteOffset() {
+				t.Fatalf("flush: %v flushed=%d write=%d", err, q.FlushedOffset(), q.WriteOffset())
+			}
+			for i, off := range offs {
+				v, err := q.View(off, 20)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(v.Bytes(), entry(i)) {
+					t.Fatalf("entry %d differs", i)
+				}
+				v.Release()
+			}
+			if _, err := q.View(offs[0]+testSegSize-10, 20); !errors.Is(err, ErrCrossSegment) {
+				t.Fatalf("cross-segment view: %v", err)
+			}
+			if _, err := q.View(q.WriteOffset(), 1); !errors.Is(err, ErrOffsetRange) {
+				t.Fatalf("view past end: %v", err)
+			}
+			end := q.WriteOffset()
+			if err := q.Close(); err != nil {
+				t.Fatal(err)
+			}
+			names, _ := filepath.Glob(filepath.Join(dir, "0*"))
+			if len(names) != 4 || filepath.Base(names[1]) != "00000000000000065536" {
+				t.Fatalf("files = %v", names)
+			}
+			q2 := openTestQueue(t, dir, cfg)
+			if err := q2.SetWriteOffset(end); err != nil {
+				t.Fatal(err)
+			}
+			v, err := q2.View(offs[n-1], 20)
+			if err != nil || !bytes.Equal(v.Bytes(), entry(n-1)) {
+				t.Fatalf("after reopen: %v", err)
+			}
+			v.Release()
+		})
+	}
+}
+
+func boolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func TestSegmentQueueTruncate(t *testing.T) {
+	dir := t.TempDir()
+	q := openTestQueue(t, dir, QueueConfig{})
+	for i := range 5000 {
+		if _, err := q.Append(entry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cut := int64(testSegSize + 200)
+	if err := q.Truncate(cut); err != nil {
+		t.Fatal(err)
+	}
+	if q.WriteOffset() != cut || len(q.Segments()) != 2 {
+		t.Fatalf("write=%d segs=%v", q.WriteOffset(), q.Segments())
+	}
+	seg := q.find(cut)
+	if !bytes.Equal(seg.data[200:400], make([]byte, 200)) {
+		t.Fatal("bytes after the cut were not zeroed")
+	}
+	off, err := q.Append(entry(7))
+	if err != nil || off != cut {
+		t.Fatalf("append after truncate at %d: %v", off, err)
+	}
+}
+
+func TestSegmentQueueDeleteBeforeWaitsForReaders(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	unmapped := map[int64]bool{}
+	q := openTestQueue(t, dir, QueueConfig{}.withUnmapHook(func(s int64) { mu.Lock(); unmapped[s] = true; mu.Unlock() }))
+	for i := range 10000 { // about 3 segments
+		if _, err := q.Append(entry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := q.View(40, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := q.DeleteBefore(2 * testSegSize)
+	if err != nil || n != 2 {
+		t.Fatalf("deleted %d: %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, segmentName(0))); !os.IsNotExist(err) {
+		t.Fatalf("file of deleted segment still there: %v", err)
+	}
+	mu.Lock()
+	if unmapped[0] || !unmapped[testSegSize] {
+		t.Fatalf("unmapped = %v: want segment 0 kept for the reader, segment 1 gone", unmapped)
+	}
+	mu.Unlock()
+	if !bytes.Equal(v.Bytes(), entry(2)) {
+		t.Fatal("held view changed")
+	}
+	v.Release()
+	mu.Lock()
+	defer mu.Unlock()
+	if !unmapped[0] {
+		t.Fatal("segment not unmapped after the last reader released it")
+	}
+	if _, err := q.View(40, 20); !errors.Is(err, ErrOffsetRange) {
+		t.Fatalf("view of deleted range: %v", err)
+	}
+	if q.MinOffset() != 2*testSegSize {
+		t.Fatalf("min offset %d", q.MinOffset())
+	}
+}
+
+func TestSegmentQueueRejectsWrongSizedFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, segmentName(0)), []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenSegmentQueue(dir, testSegSize); !errors.Is(err, ErrSegmentSize) {
+		t.Fatalf("err = %v", err)
+	}
+}
