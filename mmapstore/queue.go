@@ -22,7 +22,7 @@ type QueueConfig struct {
 	// Logger receives recovery and retention events; nil means slog.Default().
 	Logger *slog.Logger
 
-	ops     *fileOps           // test seam; nil means osFileOps()
+	ops     *fileOps          // test seam; nil means osFileOps()
 	onUnmap func(start int64) // test hook: a segment's mapping was removed
 }
 
