@@ -1,0 +1,97 @@
+package netpoll
+
+import (
+	"github.com/panjf2000/gnet/v2"
+)
+
+// iovMax is the most slices one writev call takes (Linux IOV_MAX).
+const iovMax = 1024
+
+// maxKeptBatchBytes caps the batch buffer a loop keeps between events: a
+// burst of large inline replies must not pin its memory forever.
+const maxKeptBatchBytes = 1 << 20
+
+// writeBatch gathers the replies that handlers make during one OnTraffic
+// call, for one connection, and writes them with one writev when the call
+// ends. Owned by its loop goroutine.
+//
+// Inline bytes (headers and copied bodies) go to buf; slices owned elsewhere
+// (ReplyVec bodies) are referenced, not copied. iov is built as replies
+// arrive: every external slice first closes the inline run before it.
+// Appends may move buf; iov entries made earlier keep the old array alive,
+// so they stay intact until flush.
+type writeBatch struct {
+	conn     *Conn          // the connection being served; nil outside OnTraffic
+	buf      []byte         // inline bytes
+	mark     int            // start of the inline run not yet in iov
+	iov      [][]byte       // what flush writes, in order
+	releases []func(error) // run after the write, in order
+}
+
+// begin starts a batch for c.
+func (w *writeBatch) begin(c *Conn) {
+	w.conn = c
+}
+
+// external adds slices owned elsewhere after the inline bytes so far, and
+// the release to run once they are written.
+func (w *writeBatch) external(body [][]byte, release func(error)) {
+	if w.mark < len(w.buf) {
+		w.iov = append(w.iov, w.buf[w.mark:])
+		w.mark = len(w.buf)
+	}
+	for _, b := range body {
+		if len(b) > 0 {
+			w.iov = append(w.iov, b)
+		}
+	}
+	if release != nil {
+		w.releases = append(w.releases, release)
+	}
+}
+
+// flush writes everything gathered to gc, runs the releases with the
+// outcome, and resets the batch. gnet writes what the socket takes and copies
+// only the unsent tail into its outbound buffer, so the slices are free to
+// release when writev returns.
+func (w *writeBatch) flush(gc gnet.Conn) error {
+	w.conn = nil
+	if len(w.buf) == 0 && len(w.iov) == 0 && len(w.releases) == 0 {
+		return nil
+	}
+	if w.mark < len(w.buf) {
+		w.iov = append(w.iov, w.buf[w.mark:])
+	}
+	err := writeChunked(gc, w.iov)
+	for i, f := range w.releases {
+		f(err)
+		w.releases[i] = nil
+	}
+	clear(w.iov)
+	w.iov, w.releases = w.iov[:0], w.releases[:0]
+	w.buf, w.mark = w.buf[:0], 0
+	if cap(w.buf) > maxKeptBatchBytes {
+		w.buf = nil
+	}
+	return err
+}
+
+// writeChunked writes iov to gc in writev calls of at most iovMax slices.
+// gnet's Writev trims the entries of the slice it is given on a short write,
+// so iov's entries are garbage afterwards. On the loop only.
+func writeChunked(gc gnet.Conn, iov [][]byte) error {
+	for len(iov) > 0 {
+		n := min(len(iov), iovMax)
+		var err error
+		if n == 1 {
+			_, err = gc.Write(iov[0])
+		} else {
+			_, err = gc.Writev(iov[:n])
+		}
+		if err != nil {
+			return err
+		}
+		iov = iov[n:]
+	}
+	return nil
+}

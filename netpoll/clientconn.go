@@ -1,0 +1,208 @@
+package netpoll
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"runtime/pprof"
+	"sync"
+
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// Reader and writer sizes of a client connection.
+const (
+	clientReadBufferBytes = 64 << 10
+	// maxKeptWriteBytes caps the write buffers a connection keeps between
+	// bursts.
+	maxKeptWriteBytes = 1 << 20
+)
+
+// clientConn is one pooled outbound connection.
+//
+// Writes use flat combining instead of a writer goroutine: a caller appends
+// its encoded frame to w.buf under w's lock; if nobody is writing, it
+// becomes the writer, swaps the buffer out and writes it with the lock
+// released, and repeats while others appended meanwhile. A lone caller pays
+// no goroutine hand-off (a cross-CPU wake-up costs ~30 µs on the target
+// VM); concurrent callers get their frames gathered into one write. No lock
+// is held across the write.
+type clientConn struct {
+	cl    *Client
+	addr  string        // immutable
+	ready chan struct{} // closed when the dial has finished
+	// nc and dialErr are written before ready is closed, read after.
+	nc      net.Conn
+	dialErr error
+
+	calls callTable
+
+	w struct {
+		sync.Mutex
+		buf     []byte // frames waiting to be written
+		spare   []byte // the other buffer, swapped with buf by the writer
+		writing bool   // a caller is writing; others only append
+		err     error  // sticky: the connection failed
+	}
+	shutOnce sync.Once
+}
+
+func newClientConn(cl *Client, addr string) *clientConn {
+	return &clientConn{cl: cl, addr: addr, ready: make(chan struct{})}
+}
+
+// dial connects and starts the reader; on failure it removes cc from the
+// pool so that the next request tries again.
+func (cc *clientConn) dial(ctx context.Context) {
+	defer close(cc.ready)
+	dctx, cancel := context.WithTimeout(ctx, cc.cl.cfg.DialTimeout)
+	defer cancel()
+	nc, err := cc.cl.cfg.dial(dctx, cc.addr)
+	if err != nil {
+		cc.dialErr = err
+		cc.calls.failAll(err)
+		cc.cl.forget(cc)
+		return
+	}
+	cc.nc = nc
+	cc.cl.readers.Add(1)
+	go pprof.Do(context.Background(), pprof.Labels("netpoll", "client-reader", "addr", cc.addr),
+		func(context.Context) { cc.readLoop() })
+}
+
+// write encodes req into the pending buffer and, unless another caller is
+// already writing, writes everything pending.
+func (cc *clientConn) write(req *protocol.Command) error {
+	cc.w.Lock()
+	if err := cc.w.err; err != nil {
+		cc.w.Unlock()
+		return err
+	}
+	if len(cc.w.buf) > cc.cl.cfg.MaxQueuedBytes {
+		cc.w.Unlock()
+		return ErrQueueFull
+	}
+	cc.w.buf = req.AppendFrame(cc.w.buf)
+	if cc.w.writing {
+		cc.w.Unlock()
+		return nil
+	}
+	cc.w.writing = true
+	return cc.flushLocked()
+}
+
+// flushLocked writes pending frames until none are left. cc.w must be held
+// on entry; it is released during each write and on return.
+func (cc *clientConn) flushLocked() error {
+	for len(cc.w.buf) > 0 {
+		buf := cc.w.buf
+		cc.w.buf = cc.w.spare[:0]
+		cc.w.Unlock()
+		_, err := cc.nc.Write(buf)
+		cc.w.Lock()
+		if cap(buf) <= maxKeptWriteBytes {
+			cc.w.spare = buf[:0]
+		}
+		if err != nil {
+			cc.w.writing = false
+			cc.w.Unlock()
+			cc.shut(err)
+			return ErrConnClosed
+		}
+	}
+	cc.w.writing = false
+	cc.w.Unlock()
+	return nil
+}
+
+// readLoop reads frames until the connection fails, completing calls with
+// the responses and serving the server's requests.
+func (cc *clientConn) readLoop() {
+	defer cc.cl.readers.Done()
+	r := bufio.NewReaderSize(cc.nc, clientReadBufferBytes)
+	for {
+		cmd, err := cc.readFrame(r)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				cc.cl.log.Warn("netpoll: client connection failed", "addr", cc.addr, "err", err)
+			}
+			cc.shut(ErrConnClosed)
+			return
+		}
+		if cmd.IsResponse() {
+			cc.complete(cmd)
+		} else {
+			cc.serve(cmd)
+		}
+	}
+}
+
+// readFrame reads one frame into memory of its own and decodes it; the
+// command owns that memory.
+func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
+	var prefix [4]byte
+	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+		return nil, err
+	}
+	if _, err := protocol.SplitFrame(prefix[:], cc.cl.cfg.MaxFrameBytes); err != nil {
+		return nil, err
+	}
+	frame := make([]byte, int(binary.BigEndian.Uint32(prefix[:]))+4)
+	copy(frame, prefix[:])
+	if _, err := io.ReadFull(r, frame[4:]); err != nil {
+		return nil, err
+	}
+	cmd := new(protocol.Command)
+	if err := cmd.Decode(frame); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// complete hands a response to the call waiting for its opaque.
+func (cc *clientConn) complete(resp *protocol.Command) {
+	c := cc.calls.take(resp.Opaque)
+	if c == nil {
+		cc.cl.log.Debug("netpoll: dropping response nobody waits for",
+			"addr", cc.addr, "opaque", resp.Opaque, "code", resp.Code)
+		return
+	}
+	c.complete(resp, nil)
+}
+
+// serve answers a request the server sent on this connection.
+func (cc *clientConn) serve(req *protocol.Command) {
+	var resp *protocol.Command
+	if f := cc.cl.cfg.OnRequest; f != nil {
+		resp = f(cc.addr, req)
+	} else {
+		resp = protocol.NewResponse(protocol.RespRequestCodeNotSupported, notSupportedRemark(req.Code))
+	}
+	if resp == nil || req.IsOneway() {
+		return
+	}
+	prepareResponse(resp, req.Opaque, req.SerializeType)
+	if err := cc.write(resp); err != nil {
+		cc.cl.log.Debug("netpoll: cannot answer server request", "addr", cc.addr, "err", err)
+	}
+}
+
+// shut closes the connection once: the error becomes sticky for writers,
+// calls in flight fail with err, and the pool forgets the connection.
+func (cc *clientConn) shut(err error) {
+	cc.shutOnce.Do(func() {
+		cc.w.Lock()
+		if cc.w.err == nil {
+			cc.w.err = err
+		}
+		cc.w.Unlock()
+		if cc.nc != nil {
+			_ = cc.nc.Close()
+		}
+		cc.calls.failAll(err)
+		cc.cl.forget(cc)
+	})
+}
