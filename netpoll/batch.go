@@ -21,10 +21,10 @@ const maxKeptBatchBytes = 1 << 20
 // Appends may move buf; iov entries made earlier keep the old array alive,
 // so they stay intact until flush.
 type writeBatch struct {
-	conn     *Conn          // the connection being served; nil outside OnTraffic
-	buf      []byte         // inline bytes
-	mark     int            // start of the inline run not yet in iov
-	iov      [][]byte       // what flush writes, in order
+	conn     *Conn         // the connection being served; nil outside OnTraffic
+	buf      []byte        // inline bytes
+	mark     int           // start of the inline run not yet in iov
+	iov      [][]byte      // what flush writes, in order
 	releases []func(error) // run after the write, in order
 }
 

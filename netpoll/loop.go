@@ -13,8 +13,8 @@ import (
 // loop is this package's state for one gnet event loop. Fields marked
 // "loop-owned" are touched only by that loop's goroutine.
 type loop struct {
-	srv *Server         // immutable
-	el  gnet.EventLoop  // immutable
+	srv *Server        // immutable
+	el  gnet.EventLoop // immutable
 
 	req   protocol.Command // loop-owned: the frame being dispatched
 	resp  protocol.Command // loop-owned: scratch for responses the server makes itself
