@@ -1,6 +1,8 @@
 package netpoll
 
 import (
+	"sync/atomic"
+
 	"github.com/panjf2000/gnet/v2"
 )
 
@@ -21,7 +23,10 @@ const maxKeptBatchBytes = 1 << 20
 // Appends may move buf; iov entries made earlier keep the old array alive,
 // so they stay intact until flush.
 type writeBatch struct {
-	conn     *Conn         // the connection being served; nil outside OnTraffic
+	// conn is the connection being served, nil outside OnTraffic. Atomic
+	// only so that a misplaced Reply from another goroutine is refused
+	// without a data race in the common case.
+	conn     atomic.Pointer[Conn]
 	buf      []byte        // inline bytes
 	mark     int           // start of the inline run not yet in iov
 	iov      [][]byte      // what flush writes, in order
@@ -30,7 +35,7 @@ type writeBatch struct {
 
 // begin starts a batch for c.
 func (w *writeBatch) begin(c *Conn) {
-	w.conn = c
+	w.conn.Store(c)
 }
 
 // external adds slices owned elsewhere after the inline bytes so far, and
@@ -55,7 +60,7 @@ func (w *writeBatch) external(body [][]byte, release func(error)) {
 // only the unsent tail into its outbound buffer, so the slices are free to
 // release when writev returns.
 func (w *writeBatch) flush(gc gnet.Conn) error {
-	w.conn = nil
+	w.conn.Store(nil)
 	if len(w.buf) == 0 && len(w.iov) == 0 && len(w.releases) == 0 {
 		return nil
 	}

@@ -75,7 +75,7 @@ func (c *Conn) Reply(req, resp *protocol.Command) error {
 // then, and must not alias req's memory (it is gone by then).
 func (c *Conn) ReplyVec(req, resp *protocol.Command, body [][]byte, release func(error)) error {
 	b := &c.loop.batch
-	if b.conn != c {
+	if b.conn.Load() != c {
 		if release != nil {
 			release(ErrNotInHandler)
 		}
