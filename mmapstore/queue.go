@@ -330,12 +330,17 @@ func (q *SegmentQueue) flushLocked(target int64) (int64, error) {
 // deleted, the rest of the segment holding offset is zero-filled and synced,
 // and WriteOffset (and FlushedOffset, if it was beyond) become offset.
 func (q *SegmentQueue) Truncate(offset int64) error {
+	return q.truncateTo(offset, q.writeOff.Load())
+}
+
+// truncateTo is Truncate, zero-filling only up to zeroEnd.
+func (q *SegmentQueue) truncateTo(offset, zeroEnd int64) error {
 	q.flushMu.Lock()
 	defer q.flushMu.Unlock()
 	if err := q.dropFrom(offset); err != nil {
 		return err
 	}
-	old := q.writeOff.Load()
+	old := zeroEnd
 	if s := q.find(offset); s != nil && offset > s.start && old > offset {
 		if !s.acquire() {
 			return fmt.Errorf("%w: offset %d", ErrDeleted, offset)
