@@ -123,11 +123,13 @@ func (c *Command) InitResponse(code ResponseCode, remark string) {
 }
 
 // InitResponseTo resets c and makes it the response to req: same opaque and
-// serialize type (a server answers in the codec the request used).
+// serialize type (a server answers in the codec the request used). c may be
+// req itself; remark must then not alias req.
 func (c *Command) InitResponseTo(req *Command, code ResponseCode, remark string) {
+	opaque, st := req.Opaque, req.SerializeType
 	c.InitResponse(code, remark)
-	c.Opaque = req.Opaque
-	c.SerializeType = req.SerializeType
+	c.Opaque = opaque
+	c.SerializeType = st
 }
 
 // Reset clears c for reuse, keeping its ext and scratch capacity. Every

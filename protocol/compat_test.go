@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/rocketmq-client-go/v2/admin"
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
@@ -380,6 +381,49 @@ func TestGoPushConsumerAgainstOurCodec(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGoAdminAgainstOurCodec: UPDATE_AND_CREATE_TOPIC and
+// DELETE_TOPIC_IN_BROKER / DELETE_TOPIC_IN_NAMESRV from the Go admin API.
+func TestGoAdminAgainstOurCodec(t *testing.T) {
+	ns, broker := startCluster(t, protocol.SerializeJSON, func(req *protocol.Command) *protocol.Command {
+		return protocol.NewResponse(protocol.RespSuccess, "")
+	})
+	a, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{ns.addr()})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = a.CreateTopic(ctx, admin.WithTopicCreate("T"), admin.WithBrokerAddrCreate(broker.addr()),
+		admin.WithReadQueueNums(3), admin.WithWriteQueueNums(2), admin.WithOrder(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	create, createFrame := broker.waitFrame(t, protocol.ReqUpdateAndCreateTopic)
+	checkGoRequest(t, create)
+	var ch protocol.CreateTopicRequestHeader
+	if err := ch.Decode(create); err != nil {
+		t.Fatal(err)
+	}
+	want := protocol.CreateTopicRequestHeader{Topic: "T", DefaultTopic: "defaultTopic", ReadQueueNums: 3, WriteQueueNums: 2,
+		Perm: 6, TopicFilterType: protocol.TopicFilterSingleTag, Order: true}
+	if ch != want {
+		t.Fatalf("create topic header %+v, want %+v", ch, want)
+	}
+	err = a.DeleteTopic(ctx, admin.WithTopicDelete("T"), admin.WithBrokerAddrDelete(broker.addr()),
+		admin.WithNameSrvAddr([]string{ns.addr()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	del, delFrame := broker.waitFrame(t, protocol.ReqDeleteTopicInBroker)
+	var dh protocol.DeleteTopicRequestHeader
+	if err := dh.Decode(del); err != nil || dh.Topic != "T" {
+		t.Fatalf("delete topic header %+v, %v", dh, err)
+	}
+	saveGolden(t, "17-update-and-create-topic.bin", createFrame)
+	saveGolden(t, "215-delete-topic-in-broker.bin", delFrame)
 }
 
 // TestGoldenClientFrames decodes the frames captured from the Go client
