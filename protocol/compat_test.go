@@ -5,7 +5,7 @@ package protocol_test
 // built on this package, so every request frame it sends goes through our
 // splitter and decoder, and every reply it acts on comes from our encoder
 // (JSON and ROCKETMQ). The frames are also kept as golden files under
-// testdata/go-client-v2.1.2 (rewrite them with -update) for tests and fuzz
+// testdata/go-client-v2.1.2 (rewrite them with -update-client-frames) for tests and fuzz
 // seeds that run without the client.
 
 import (
@@ -29,7 +29,7 @@ import (
 	"github.com/fastmq/fastmq/protocol"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden frames captured from the Go client")
+var update = flag.Bool("update-client-frames", false, "rewrite the golden frames captured from the Go client")
 
 const goldenDir = "testdata/go-client-v2.1.2"
 
@@ -431,7 +431,7 @@ func TestGoAdminAgainstOurCodec(t *testing.T) {
 func TestGoldenClientFrames(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(goldenDir, "*.bin"))
 	if err != nil || len(files) < 7 {
-		t.Fatalf("golden frames missing (%d, %v); run go test -run TestGo -update", len(files), err)
+		t.Fatalf("golden frames missing (%d, %v); run go test -run TestGo -update-client-frames", len(files), err)
 	}
 	for _, name := range files {
 		frame, err := os.ReadFile(name)

@@ -79,3 +79,34 @@ func TestSplitFrameErrors(t *testing.T) {
 	f([]byte{0, 0, 0, 20}, 16, 0, ErrFrameTooLarge)
 	f([]byte{0, 0, 0, 12}, 16, 0, nil)
 }
+
+// TestSplitFrameByteByByte feeds the captured Go client frames one byte at
+// a time and as one stream: both give the same frames, each decodable.
+func TestSplitFrameByteByByte(t *testing.T) {
+	golden := goldenFrames(t)
+	var stream []byte
+	for _, g := range golden {
+		stream = append(stream, g...)
+	}
+	pieces := make([][]byte, len(stream))
+	for i := range stream {
+		pieces[i] = stream[i : i+1]
+	}
+	bytewise, err := splitAll(0, pieces...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := splitAll(0, stream)
+	if err != nil || len(whole) != len(golden) || len(bytewise) != len(golden) {
+		t.Fatalf("got %d and %d frames, want %d (%v)", len(whole), len(bytewise), len(golden), err)
+	}
+	for i := range golden {
+		if !bytes.Equal(whole[i], golden[i]) || !bytes.Equal(bytewise[i], golden[i]) {
+			t.Fatalf("frame %d differs", i)
+		}
+		var c Command
+		if err := c.Decode(whole[i]); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+	}
+}
