@@ -13,6 +13,8 @@ const (
 	// DefaultReadBufferBytes is the per-event-loop read buffer: frames that
 	// fit in it and arrive whole are decoded in place, without a copy.
 	DefaultReadBufferBytes = 64 << 10
+	// DefaultMaxOutboundBytes is the default Config.MaxOutboundBytes.
+	DefaultMaxOutboundBytes = 64 << 20
 	// minFrameBytes is the smallest frame limit accepted: a frame must at
 	// least hold its length prefix, header-length word and a small header.
 	minFrameBytes = 64
@@ -45,6 +47,11 @@ type Config struct {
 	// the OS default. A larger buffer lets big vectored replies go to the
 	// kernel without being copied into gnet's outbound buffer.
 	SocketSendBufferBytes int
+	// MaxOutboundBytes bounds what one connection may have waiting in
+	// gnet's outbound buffer (replies the peer is not reading); beyond it
+	// the connection is closed with a log line, as a slow consumer. 0 means
+	// DefaultMaxOutboundBytes.
+	MaxOutboundBytes int
 	// Logger receives the server's log lines; nil means slog.Default().
 	Logger *slog.Logger
 
@@ -71,6 +78,8 @@ func (c *Config) validate() error {
 		return configError("ReadBufferBytes", "is negative")
 	case c.SocketSendBufferBytes < 0:
 		return configError("SocketSendBufferBytes", "is negative")
+	case c.MaxOutboundBytes < 0:
+		return configError("MaxOutboundBytes", "is negative")
 	}
 	return nil
 }
@@ -82,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadBufferBytes == 0 {
 		c.ReadBufferBytes = DefaultReadBufferBytes
+	}
+	if c.MaxOutboundBytes == 0 {
+		c.MaxOutboundBytes = DefaultMaxOutboundBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

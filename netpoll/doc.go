@@ -32,7 +32,9 @@
 // ends, so pipelined requests cost one write.
 //
 // A malformed, oversized or undecodable frame closes its connection with a
-// log line; the loop and every other connection go on. A request without
+// log line; the loop and every other connection go on. So does a peer that
+// lets more than MaxOutboundBytes of replies pile up unread, and (with an
+// IdleTimeout) a connection on which nothing moved for that long. A request without
 // the oneway bit always gets an answer: its handler's, or
 // REQUEST_CODE_NOT_SUPPORTED, or SYSTEM_ERROR if the handler panicked.
 // Responses use the request's serialize type.

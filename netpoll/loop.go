@@ -61,7 +61,23 @@ func (l *loop) traffic(c *Conn, gc gnet.Conn) gnet.Action {
 	if err := l.batch.flush(gc); err != nil {
 		return gnet.Close
 	}
+	if action == gnet.None && l.slowReader(c, gc) {
+		return gnet.Close
+	}
 	return action
+}
+
+// slowReader reports whether c has more unsent replies buffered than
+// MaxOutboundBytes allows, logging why it is about to be closed. On the
+// loop only.
+func (l *loop) slowReader(c *Conn, gc gnet.Conn) bool {
+	n := gc.OutboundBuffered()
+	if n <= l.srv.cfg.MaxOutboundBytes {
+		return false
+	}
+	l.srv.log.Warn("netpoll: closing connection: peer does not read its replies",
+		"conn", c.id, "remote", c.remote, "outboundBytes", n, "limit", l.srv.cfg.MaxOutboundBytes)
+	return true
 }
 
 // nextFrame returns the size of the next whole frame buffered on gc, 0 if it

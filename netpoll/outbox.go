@@ -106,6 +106,9 @@ func (l *loop) writeItems(items []outItem) {
 		clear(iov)
 		l.iov = iov[:0]
 		c.touch()
+		if err == nil && l.slowReader(c, c.gc) {
+			_ = c.gc.Close()
+		}
 	}
 	for i := range items {
 		items[i].done(err)
