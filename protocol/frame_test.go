@@ -110,3 +110,51 @@ func TestSplitFrameByteByByte(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendHeaderThenBodySlicesEqualsAppendFrame: a transport may write the
+// header and then the body as separate slices (writev).
+func TestAppendHeaderThenBodySlicesEqualsAppendFrame(t *testing.T) {
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		c := NewResponse(RespSuccess, "")
+		c.SerializeType = st
+		(&PullMessageResponseHeader{NextBeginOffset: 9, MaxOffset: 10}).Encode(c)
+		parts := [][]byte{[]byte("stored-"), []byte("message-"), []byte("records")}
+		frame := c.AppendHeader([]byte("prefix"), len(parts[0])+len(parts[1])+len(parts[2]))[len("prefix"):]
+		for _, p := range parts {
+			frame = append(frame, p...)
+		}
+		c.Body = bytes.Join(parts, nil)
+		if want := c.AppendFrame(nil); !bytes.Equal(frame, want) {
+			t.Fatalf("%v: header+slices %x\nAppendFrame     %x", st, frame, want)
+		}
+		var d Command
+		if err := d.Decode(frame); err != nil || string(d.Body) != "stored-message-records" {
+			t.Fatalf("%v: %v %q", st, err, d.Body)
+		}
+	}
+}
+
+func TestExtFieldSemantics(t *testing.T) {
+	var c Command
+	c.AddExtField("k", "1")
+	c.AddExtField("k", "2") // as a decoder keeps a repeated JSON key
+	if v, _ := c.ExtField("k"); v != "2" {
+		t.Fatalf("last duplicate should win, got %q", v)
+	}
+	c.SetExtField("k", "3")
+	if v, _ := c.ExtField("k"); v != "3" || c.NumExtFields() != 2 {
+		t.Fatalf("SetExtField: %q, %d fields", v, c.NumExtFields())
+	}
+	c.SetExtFieldInt("n", -42)
+	c.DeleteExtField("k")
+	if _, ok := c.ExtField("k"); ok || c.NumExtFields() != 1 {
+		t.Fatalf("DeleteExtField left %q", c.ExtFields())
+	}
+	if v, _ := c.ExtField("n"); v != "-42" {
+		t.Fatalf("SetExtFieldInt: %q", v)
+	}
+	c.Reset()
+	if c.NumExtFields() != 0 || c.Flag != 0 || c.Remark != "" {
+		t.Fatalf("Reset left %+v", c)
+	}
+}
