@@ -176,6 +176,10 @@ func (cl *Client) conn(ctx context.Context, addr string) (*clientConn, error) {
 		return nil, ErrClientClosed
 	}
 	cc := cl.mu.conns[addr]
+	if cc != nil && cc.dead.Load() {
+		delete(cl.mu.conns, addr) // shut is forgetting it right now
+		cc = nil
+	}
 	if cc == nil {
 		cc = newClientConn(cl, addr)
 		cl.mu.conns[addr] = cc

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fastmq/fastmq/protocol"
 )
@@ -48,6 +49,7 @@ type clientConn struct {
 		err     error  // sticky: the connection failed
 	}
 	shutOnce sync.Once
+	dead     atomic.Bool // set first thing by shut
 }
 
 func newClientConn(cl *Client, addr string) *clientConn {
@@ -194,6 +196,9 @@ func (cc *clientConn) serve(req *protocol.Command) {
 // calls in flight fail with err, and the pool forgets the connection.
 func (cc *clientConn) shut(err error) {
 	cc.shutOnce.Do(func() {
+		// Forget first: a caller woken by failAll must not find cc again.
+		cc.dead.Store(true)
+		cc.cl.forget(cc)
 		cc.w.Lock()
 		if cc.w.err == nil {
 			cc.w.err = err
@@ -203,6 +208,5 @@ func (cc *clientConn) shut(err error) {
 			_ = cc.nc.Close()
 		}
 		cc.calls.failAll(err)
-		cc.cl.forget(cc)
 	})
 }
