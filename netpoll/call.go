@@ -95,28 +95,30 @@ func (t *callTable) failAll(err error) {
 }
 
 // waitCall waits for c, registered under opaque in t, until ctx ends or
-// timeout (if > 0) passes. It returns c to the pool.
+// timeout (if > 0) passes. It returns c to the pool, its timer stopped.
 func waitCall(ctx context.Context, t *callTable, opaque int32, c *call, timeout time.Duration) (*protocol.Command, error) {
 	var expired <-chan time.Time
 	if timeout > 0 {
 		c.timer.Reset(timeout)
-		defer c.timer.Stop()
 		expired = c.timer.C
 	}
+	var err error
 	select {
 	case <-c.done:
 	case <-ctx.Done():
-		if t.take(opaque) != nil {
-			putCall(c)
-			return nil, timeoutError(ctx)
-		}
-		<-c.done // completion is under way
+		err = timeoutError(ctx)
 	case <-expired:
+		err = ErrTimeout
+	}
+	if timeout > 0 {
+		c.timer.Stop()
+	}
+	if err != nil {
 		if t.take(opaque) != nil {
 			putCall(c)
-			return nil, ErrTimeout
+			return nil, err
 		}
-		<-c.done
+		<-c.done // a completion took the call first and is under way
 	}
 	resp, err := c.resp, c.err
 	putCall(c)
