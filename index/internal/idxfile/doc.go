@@ -27,6 +27,8 @@
 // chain's entry numbers strictly decrease; readers stop at the first number
 // that does not, which keeps a corrupt file from looping.
 //
-// A File is not safe for concurrent use: the caller serialises Put and
-// Truncate against Lookup.
+// A File reads and writes through a Region (pread/pwrite on the file, or
+// Mem). One writer at a time; Lookup reads only the region and may run
+// beside the writer. The writer publishes its header with WriteHeader, so a
+// reader sees whole batches of Puts.
 package idxfile

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 )
 
@@ -11,6 +12,32 @@ import (
 // configured shape (an index count out of range, say): the file is corrupt
 // or was written with other slot or entry counts.
 var ErrBadHeader = errors.New("idxfile: header does not match the file shape")
+
+// Region is where a File's bytes live: the index file itself (pread and
+// pwrite on an *os.File) or memory (Mem). Offsets are file offsets.
+type Region interface {
+	io.ReaderAt
+	io.WriterAt
+}
+
+// Mem is a Region in memory, for tests and tools.
+type Mem []byte
+
+// ReadAt copies from the region; reading past the end is io.EOF.
+func (m Mem) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(m)) {
+		return 0, io.EOF
+	}
+	return copy(p, m[off:]), nil
+}
+
+// WriteAt copies into the region; writing past the end is an error.
+func (m Mem) WriteAt(p []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(p)) > int64(len(m)) {
+		return 0, io.ErrShortWrite
+	}
+	return copy(m[off:], p), nil
+}
 
 // Entry is one decoded 20-byte entry.
 type Entry struct {
@@ -20,122 +47,162 @@ type Entry struct {
 	Prev      int32 // older entry in the same slot, 0 = end of chain
 }
 
-// File is one index file laid over a byte region. The region is owned by
-// the caller, must stay valid and unmoved while the File is used, and must
-// be exactly Size(slots, entries) long.
+// File is one index file over a Region. Put, Truncate, Repair and
+// WriteHeader write; they must not run concurrently with each other. The
+// header a writer changes is kept in memory and reaches the region only in
+// WriteHeader, so that a writer can batch it. Lookup reads the region only
+// (header included) and so may run concurrently with a writer whose region
+// tolerates it (pread and pwrite do).
 type File struct {
-	b       []byte // the whole file; header fields are read from and written to it
+	r       Region
+	h       Header // the writer's header; written to r by WriteHeader
 	slots   int32  // immutable after New/Load
 	entries int32  // immutable after New/Load
-	entryAt int    // byte offset of entry 0; immutable
+	entryAt int64  // byte offset of entry 0; immutable
+	wbuf    [EntrySize]byte
+	err     error // sticky: the first region error of a writer method
 }
 
-func newFile(b []byte, slots, entries int) (*File, error) {
+func newFile(r Region, slots, entries int) (*File, error) {
 	if slots <= 0 || entries <= 1 || slots > math.MaxInt32/SlotSize || entries > math.MaxInt32 {
 		return nil, fmt.Errorf("idxfile: slots %d and entries %d out of range", slots, entries)
 	}
-	if int64(len(b)) != Size(slots, entries) {
-		return nil, fmt.Errorf("idxfile: region is %d bytes, want %d", len(b), Size(slots, entries))
-	}
-	return &File{b: b, slots: int32(slots), entries: int32(entries),
-		entryAt: HeaderSize + slots*SlotSize}, nil
+	return &File{r: r, slots: int32(slots), entries: int32(entries),
+		entryAt: HeaderSize + int64(slots)*SlotSize}, nil
 }
 
-// New formats a zeroed region as an empty index file whose begin and end
-// are the previous file's end (RocketMQ starts a file where the last one
-// stopped), or zero for the first file.
-func New(b []byte, slots, entries int, prevEndPhyOffset, prevEndTimestamp int64) (*File, error) {
-	f, err := newFile(b, slots, entries)
+// New formats r, which must read as zeros, as an empty index file whose
+// begin and end are the previous file's end (RocketMQ starts a file where
+// the last one stopped), or zero for the first file. It writes the header.
+func New(r Region, slots, entries int, prevEndPhyOffset, prevEndTimestamp int64) (*File, error) {
+	f, err := newFile(r, slots, entries)
 	if err != nil {
 		return nil, err
 	}
-	AppendHeader(f.b[:0], Header{
+	f.h = Header{
 		BeginTimestamp: max(prevEndTimestamp, 0), EndTimestamp: max(prevEndTimestamp, 0),
 		BeginPhyOffset: max(prevEndPhyOffset, 0), EndPhyOffset: max(prevEndPhyOffset, 0),
 		IndexCount: 1,
-	})
-	return f, nil
+	}
+	return f, f.WriteHeader()
 }
 
-// Load lays a File over a region that already holds one and checks that
-// the header fits the shape. It repairs nothing; see Repair.
-func Load(b []byte, slots, entries int) (*File, error) {
-	f, err := newFile(b, slots, entries)
+// Load reads the header of an existing file from r and checks that it fits
+// the shape. It repairs nothing; see Repair.
+func Load(r Region, slots, entries int) (*File, error) {
+	f, err := newFile(r, slots, entries)
 	if err != nil {
 		return nil, err
 	}
-	h := f.Header()
+	var b [HeaderSize]byte
+	if _, err := r.ReadAt(b[:], 0); err != nil {
+		return nil, fmt.Errorf("idxfile: read header: %w", err)
+	}
+	h := DecodeHeader(b[:])
 	if h.IndexCount == 0 { // RocketMQ's IndexHeader.load treats <= 0 as 1
-		f.setInt32(offIndexCount, 1)
 		h.IndexCount = 1
 	}
 	if h.IndexCount < 0 || h.IndexCount > f.entries || h.HashSlotCount < 0 || h.HashSlotCount > f.slots {
 		return nil, fmt.Errorf("%w: indexCount %d hashSlotCount %d", ErrBadHeader, h.IndexCount, h.HashSlotCount)
 	}
+	f.h = h
 	return f, nil
 }
 
-// Header returns the current header.
-func (f *File) Header() Header { return DecodeHeader(f.b) }
+// Header returns the writer's header (which may be ahead of the region's
+// until WriteHeader).
+func (f *File) Header() Header { return f.h }
 
-// Full reports whether no entry is left (RocketMQ isWriteFull).
-func (f *File) Full() bool { return f.indexCount() >= f.entries }
-
-// Count returns the number of entries written.
-func (f *File) Count() int { return int(f.indexCount()) - 1 }
-
-// Entry decodes entry n (1 <= n < entries).
-func (f *File) Entry(n int32) Entry {
-	p := f.entryAt + int(n)*EntrySize
-	e := f.b[p : p+EntrySize]
-	return Entry{
-		KeyHash:   int32(binary.BigEndian.Uint32(e)),
-		PhyOffset: int64(binary.BigEndian.Uint64(e[4:])),
-		TimeDiff:  int32(binary.BigEndian.Uint32(e[12:])),
-		Prev:      int32(binary.BigEndian.Uint32(e[16:])),
+// WriteHeader writes the writer's header to the region.
+func (f *File) WriteHeader() error {
+	var b [HeaderSize]byte
+	AppendHeader(b[:0], f.h)
+	if _, err := f.r.WriteAt(b[:], 0); err != nil && f.err == nil {
+		f.err = fmt.Errorf("idxfile: write header: %w", err)
 	}
+	return f.err
 }
 
-func (f *File) putEntry(n int32, e Entry) {
-	p := f.entryAt + int(n)*EntrySize
-	w := f.b[p : p+EntrySize]
+// Err returns the sticky error of the writer methods.
+func (f *File) Err() error { return f.err }
+
+// Full reports whether no entry is left (RocketMQ isWriteFull).
+func (f *File) Full() bool { return f.h.IndexCount >= f.entries }
+
+// Count returns the number of entries written.
+func (f *File) Count() int { return int(f.h.IndexCount) - 1 }
+
+// Entry reads entry n (1 <= n < entries).
+func (f *File) Entry(n int32) (Entry, error) {
+	var b [EntrySize]byte
+	return f.readEntry(b[:], n)
+}
+
+// readEntry reads entry n using buf (EntrySize bytes) as scratch.
+func (f *File) readEntry(buf []byte, n int32) (Entry, error) {
+	if n < 0 || n >= f.entries {
+		return Entry{}, fmt.Errorf("idxfile: entry %d out of range", n)
+	}
+	if _, err := f.r.ReadAt(buf[:EntrySize], f.entryAt+int64(n)*EntrySize); err != nil {
+		return Entry{}, fmt.Errorf("idxfile: read entry %d: %w", n, err)
+	}
+	return Entry{
+		KeyHash:   int32(binary.BigEndian.Uint32(buf)),
+		PhyOffset: int64(binary.BigEndian.Uint64(buf[4:])),
+		TimeDiff:  int32(binary.BigEndian.Uint32(buf[12:])),
+		Prev:      int32(binary.BigEndian.Uint32(buf[16:])),
+	}, nil
+}
+
+// writeEntry writes entry n (writer only).
+func (f *File) writeEntry(n int32, e Entry) {
+	w := f.wbuf[:]
 	binary.BigEndian.PutUint32(w, uint32(e.KeyHash))
 	binary.BigEndian.PutUint64(w[4:], uint64(e.PhyOffset))
 	binary.BigEndian.PutUint32(w[12:], uint32(e.TimeDiff))
 	binary.BigEndian.PutUint32(w[16:], uint32(e.Prev))
+	if _, err := f.r.WriteAt(w, f.entryAt+int64(n)*EntrySize); err != nil && f.err == nil {
+		f.err = fmt.Errorf("idxfile: write entry %d: %w", n, err)
+	}
 }
 
 // slotPos returns the byte offset of keyHash's slot. Key hashes are never
 // negative (KeyHash makes sure); the unsigned modulo keeps a bad one in range.
-func (f *File) slotPos(keyHash int32) int {
-	return HeaderSize + int(uint32(keyHash)%uint32(f.slots))*SlotSize
+func (f *File) slotPos(keyHash int32) int64 {
+	return HeaderSize + int64(uint32(keyHash)%uint32(f.slots))*SlotSize
 }
 
-// slot returns the head entry of keyHash's slot, or 0 when the stored value
-// is not an entry that exists (empty, torn or corrupt).
-func (f *File) slot(keyHash int32) int32 {
-	v := f.rawSlot(keyHash)
-	if v <= 0 || v >= f.indexCount() {
-		return 0
+// readInt32 reads a big-endian int32 at off using buf as scratch.
+func (f *File) readInt32(buf []byte, off int64) (int32, error) {
+	if _, err := f.r.ReadAt(buf[:4], off); err != nil {
+		return 0, fmt.Errorf("idxfile: read at %d: %w", off, err)
+	}
+	return int32(binary.BigEndian.Uint32(buf)), nil
+}
+
+// writeInt32 writes v at off (writer only).
+func (f *File) writeInt32(off int64, v int32) {
+	binary.BigEndian.PutUint32(f.wbuf[:4], uint32(v))
+	if _, err := f.r.WriteAt(f.wbuf[:4], off); err != nil && f.err == nil {
+		f.err = fmt.Errorf("idxfile: write at %d: %w", off, err)
+	}
+}
+
+// rawSlot returns the stored slot value unchecked (writer only).
+func (f *File) rawSlot(keyHash int32) int32 {
+	v, err := f.readInt32(f.wbuf[:], f.slotPos(keyHash))
+	if err != nil && f.err == nil {
+		f.err = err
 	}
 	return v
 }
 
-// rawSlot returns the stored slot value unchecked.
-func (f *File) rawSlot(keyHash int32) int32 {
-	return int32(binary.BigEndian.Uint32(f.b[f.slotPos(keyHash):]))
+// slot returns the head entry of keyHash's slot, or 0 when the stored value
+// is not an entry that exists (empty, torn or corrupt). Writer only.
+func (f *File) slot(keyHash int32) int32 {
+	v := f.rawSlot(keyHash)
+	if v <= 0 || v >= f.h.IndexCount {
+		return 0
+	}
+	return v
 }
-
-func (f *File) setSlot(keyHash int32, v int32) {
-	binary.BigEndian.PutUint32(f.b[f.slotPos(keyHash):], uint32(v))
-}
-
-func (f *File) indexCount() int32 { return f.int32At(offIndexCount) }
-
-func (f *File) int32At(off int) int32 { return int32(binary.BigEndian.Uint32(f.b[off:])) }
-
-func (f *File) int64At(off int) int64 { return int64(binary.BigEndian.Uint64(f.b[off:])) }
-
-func (f *File) setInt32(off int, v int32) { binary.BigEndian.PutUint32(f.b[off:], uint32(v)) }
-
-func (f *File) setInt64(off int, v int64) { binary.BigEndian.PutUint64(f.b[off:], uint64(v)) }

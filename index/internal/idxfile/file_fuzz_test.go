@@ -11,21 +11,24 @@ import (
 func FuzzLoadRepair(f *testing.F) {
 	const slots, entries = 3, 6
 	size := int(Size(slots, entries))
-	good := make([]byte, size)
+	good := make(Mem, size)
 	g, _ := New(good, slots, entries, 0, 0)
 	g.Put(1, 10, 1000)
 	g.Put(4, 20, 3000)
-	f.Add(good)
+	g.WriteHeader()
+	f.Add([]byte(good))
 	f.Add(make([]byte, size))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b := make([]byte, size)
+		b := make(Mem, size)
 		copy(b, data)
 		file, err := Load(b, slots, entries)
 		if err != nil {
 			return
 		}
-		file.Repair()
+		if _, err := file.Repair(); err != nil {
+			t.Fatalf("Repair on an in-memory region: %v", err)
+		}
 		count := file.Header().IndexCount
 		for s := range int32(slots) {
 			if v := file.rawSlot(s); v < 0 || v >= count {
@@ -33,8 +36,9 @@ func FuzzLoadRepair(f *testing.F) {
 			}
 		}
 		for h := range int32(8) {
-			if got := file.Lookup(nil, h, -1<<62, 1<<62, 100); len(got) > entries {
-				t.Fatalf("lookup returned %d offsets from %d entries", len(got), entries)
+			got, err := file.Lookup(nil, h, -1<<62, 1<<62, 100)
+			if err != nil || len(got) > entries {
+				t.Fatalf("lookup returned %d offsets from %d entries, %v", len(got), entries, err)
 			}
 			file.Has(h, 0)
 		}

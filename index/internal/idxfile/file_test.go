@@ -8,16 +8,6 @@ import (
 	"testing"
 )
 
-func newTestFile(tb testing.TB, slots, entries int, prevPhy, prevTs int64) (*File, []byte) {
-	tb.Helper()
-	b := make([]byte, Size(slots, entries))
-	f, err := New(b, slots, entries, prevPhy, prevTs)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return f, b
-}
-
 func TestSizeIsRocketMQDefault(t *testing.T) {
 	if got := Size(DefaultSlots, DefaultEntries); got != 420_000_040 {
 		t.Fatalf("Size(defaults) = %d, want 420000040", got)
@@ -47,12 +37,13 @@ func TestHeaderRoundTrip(t *testing.T) {
 
 func TestPutWritesRocketMQEntryLayout(t *testing.T) {
 	f, b := newTestFile(t, 4, 8, 0, 0)
-	if !f.Put(6, 100, 5000) || !f.Put(10, 200, 7500) { // both land in slot 2
-		t.Fatal("put failed")
+	mustPut(t, f, 6, 100, 5000) // both land in slot 2
+	mustPut(t, f, 10, 200, 7500)
+	if err := f.WriteHeader(); err != nil {
+		t.Fatal(err)
 	}
-	h := f.Header()
 	want := Header{BeginTimestamp: 5000, EndTimestamp: 7500, BeginPhyOffset: 100, EndPhyOffset: 200, HashSlotCount: 1, IndexCount: 3}
-	if h != want {
+	if h := DecodeHeader(b); h != want {
 		t.Fatalf("header %+v, want %+v", h, want)
 	}
 	if got := b[HeaderSize+2*SlotSize : HeaderSize+3*SlotSize]; !bytes.Equal(got, []byte{0, 0, 0, 2}) {
@@ -63,7 +54,7 @@ func TestPutWritesRocketMQEntryLayout(t *testing.T) {
 	if !bytes.Equal(e2, wantE2) {
 		t.Fatalf("entry 2 = % x, want % x", e2, wantE2)
 	}
-	if e1 := f.Entry(1); e1 != (Entry{KeyHash: 6, PhyOffset: 100}) {
+	if e1 := mustEntry(t, f, 1); e1 != (Entry{KeyHash: 6, PhyOffset: 100}) {
 		t.Fatalf("entry 1 = %+v (first entry has timeDiff 0, no prev)", e1)
 	}
 }
@@ -71,15 +62,27 @@ func TestPutWritesRocketMQEntryLayout(t *testing.T) {
 func TestPutReportsFull(t *testing.T) {
 	f, _ := newTestFile(t, 2, 4, 0, 0)
 	for i := range 3 {
-		if !f.Put(int32(i), int64(i), 1) {
-			t.Fatalf("put %d refused", i)
-		}
+		mustPut(t, f, int32(i), int64(i), 1)
 	}
-	if !f.Full() || f.Put(9, 9, 1) {
-		t.Fatal("fourth put into a 4-entry file (entry 0 unused) must be refused")
+	if ok, err := f.Put(9, 9, 1); !f.Full() || ok || err != nil {
+		t.Fatalf("fourth put into a 4-entry file (entry 0 unused): ok %v err %v", ok, err)
 	}
 	if f.Count() != 3 {
 		t.Fatalf("count %d", f.Count())
+	}
+}
+
+func TestPutErrorIsSticky(t *testing.T) {
+	f, err := New(make(Mem, Size(2, 4)), 2, 4, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r = Mem(make([]byte, HeaderSize)) // entries now fall outside the region
+	if _, err := f.Put(1, 1, 1); err == nil {
+		t.Fatal("put into a short region succeeded")
+	}
+	if _, err := f.Put(1, 1, 1); err == nil || f.Err() == nil {
+		t.Fatal("error not sticky")
 	}
 }
 
@@ -99,66 +102,78 @@ func TestTimeDiffClamps(t *testing.T) {
 func TestLookupFiltersByHashAndTimeNewestFirst(t *testing.T) {
 	f, _ := newTestFile(t, 4, 32, 0, 0)
 	base := int64(1_700_000_000_000)
-	f.Put(8, 0, base)        // slot 0
-	f.Put(4, 10, base+1000)  // slot 0, other key
-	f.Put(8, 20, base+2000)  // slot 0
-	f.Put(8, 30, base+10000) // slot 0
-	f.Put(1, 40, base+10000) // slot 1
-	got := f.Lookup(nil, 8, base, base+2000, 10)
-	if !slices.Equal(got, []int64{20, 0}) {
+	mustPut(t, f, 8, 0, base)        // slot 0
+	mustPut(t, f, 4, 10, base+1000)  // slot 0, other key
+	mustPut(t, f, 8, 20, base+2000)  // slot 0
+	mustPut(t, f, 8, 30, base+10000) // slot 0
+	mustPut(t, f, 1, 40, base+10000) // slot 1
+	if got := lookup(t, f, 8, base, base+2000, 10); !slices.Equal(got, []int64{20, 0}) {
 		t.Fatalf("lookup [0s,2s] = %v, want [20 0]", got)
 	}
-	if got := f.Lookup(nil, 8, 0, base+100000, 2); !slices.Equal(got, []int64{30, 20}) {
+	if got := lookup(t, f, 8, 0, base+100000, 2); !slices.Equal(got, []int64{30, 20}) {
 		t.Fatalf("lookup max 2 = %v, want [30 20]", got)
 	}
-	if got := f.Lookup(nil, 3, 0, base+100000, 10); len(got) != 0 {
+	if got := lookup(t, f, 3, 0, base+100000, 10); len(got) != 0 {
 		t.Fatalf("absent hash found %v", got)
+	}
+}
+
+func TestLookupSeesOnlyPublishedHeader(t *testing.T) {
+	f, _ := newTestFile(t, 4, 32, 0, 0)
+	mustPut(t, f, 8, 0, 1000)
+	if got, _ := f.Lookup(nil, 8, 0, 5000, 10); len(got) != 0 {
+		t.Fatalf("entry visible before WriteHeader: %v", got)
+	}
+	if got := lookup(t, f, 8, 0, 5000, 10); !slices.Equal(got, []int64{0}) {
+		t.Fatalf("after WriteHeader: %v", got)
 	}
 }
 
 func TestLookupStopsOnCorruptChain(t *testing.T) {
 	f, _ := newTestFile(t, 1, 8, 0, 0)
-	f.Put(7, 1, 1000)
-	f.Put(7, 2, 1000)
-	e := f.Entry(2)
+	mustPut(t, f, 7, 1, 1000)
+	mustPut(t, f, 7, 2, 1000)
+	e := mustEntry(t, f, 2)
 	e.Prev = 2 // self loop
-	f.putEntry(2, e)
-	if got := f.Lookup(nil, 7, 0, 5000, 100); !slices.Equal(got, []int64{2}) {
+	f.writeEntry(2, e)
+	if got := lookup(t, f, 7, 0, 5000, 100); !slices.Equal(got, []int64{2}) {
 		t.Fatalf("lookup over a self-loop = %v, want [2]", got)
 	}
 	e.Prev = 5 // forward link
-	f.putEntry(2, e)
-	if got := f.Lookup(nil, 7, 0, 5000, 100); !slices.Equal(got, []int64{2}) {
+	f.writeEntry(2, e)
+	if got := lookup(t, f, 7, 0, 5000, 100); !slices.Equal(got, []int64{2}) {
 		t.Fatalf("lookup over a forward link = %v", got)
 	}
 }
 
 func TestHasFindsOnlyExactEntry(t *testing.T) {
 	f, _ := newTestFile(t, 4, 16, 0, 0)
-	f.Put(5, 100, 1)
-	f.Put(9, 200, 1) // same slot, other hash
-	f.Put(5, 300, 1)
+	mustPut(t, f, 5, 100, 1)
+	mustPut(t, f, 9, 200, 1) // same slot, other hash
+	mustPut(t, f, 5, 300, 1)
 	for _, c := range []struct {
 		hash int32
 		phy  int64
 		want bool
 	}{{5, 300, true}, {5, 100, true}, {9, 200, true}, {5, 200, false}, {9, 300, false}, {1, 300, false}} {
-		if got := f.Has(c.hash, c.phy); got != c.want {
-			t.Errorf("Has(%d, %d) = %v, want %v", c.hash, c.phy, got, c.want)
+		if got, err := f.Has(c.hash, c.phy); got != c.want || err != nil {
+			t.Errorf("Has(%d, %d) = %v, %v, want %v", c.hash, c.phy, got, err, c.want)
 		}
 	}
 }
 
 func TestLoadRejectsHeaderOutOfShape(t *testing.T) {
 	f, b := newTestFile(t, 4, 8, 0, 0)
-	f.setInt32(offIndexCount, 9)
+	f.h.IndexCount = 9
+	f.WriteHeader()
 	if _, err := Load(b, 4, 8); !errors.Is(err, ErrBadHeader) {
 		t.Fatalf("Load with indexCount 9 of 8: %v", err)
 	}
 	if _, err := Load(b[:10], 4, 8); err == nil {
 		t.Fatal("Load of a short region succeeded")
 	}
-	f.setInt32(offIndexCount, 0)
+	f.h.IndexCount = 0
+	f.WriteHeader()
 	g, err := Load(b, 4, 8)
 	if err != nil || g.Header().IndexCount != 1 {
 		t.Fatalf("indexCount 0 loads as 1 (RocketMQ): %v", err)
@@ -171,17 +186,17 @@ func TestTruncateUndoesPutsExactly(t *testing.T) {
 	slotsAt := map[int][]byte{}
 	for i := range 40 {
 		slotsAt[i] = bytes.Clone(b[HeaderSize : HeaderSize+7*SlotSize])
-		f.Put(rng.Int32N(50), int64(i*100), int64(1000+i*10))
+		mustPut(t, f, rng.Int32N(50), int64(i*100), int64(1000+i*10))
 	}
 	for _, keep := range []int{39, 25, 3, 0} {
-		removed := f.Truncate(int64(keep * 100))
-		if f.Count() != keep {
-			t.Fatalf("keep=%d: count %d (removed %d)", keep, f.Count(), removed)
+		removed, err := f.Truncate(int64(keep * 100))
+		if err != nil || f.Count() != keep {
+			t.Fatalf("keep=%d: count %d (removed %d), %v", keep, f.Count(), removed, err)
 		}
 		if !bytes.Equal(b[HeaderSize:HeaderSize+7*SlotSize], slotsAt[keep]) {
 			t.Fatalf("keep=%d: slot table differs from the one before put %d", keep, keep)
 		}
-		h := f.Header()
+		h := DecodeHeader(b)
 		if keep > 0 && h.EndPhyOffset != int64((keep-1)*100) {
 			t.Fatalf("keep=%d: endPhyOffset %d", keep, h.EndPhyOffset)
 		}
@@ -191,35 +206,43 @@ func TestTruncateUndoesPutsExactly(t *testing.T) {
 	}
 }
 
-func TestRepairUndoesTornPut(t *testing.T) {
+func TestRepairUndoesPutsWhoseHeaderWasLost(t *testing.T) {
 	f, b := newTestFile(t, 5, 16, 0, 0)
 	for i := range 6 {
-		f.Put(int32(i*5), int64(i*10), 1000) // all in slot 0
+		mustPut(t, f, int32(i*5), int64(i*10), 1000) // all in slot 0
 	}
+	f.WriteHeader()
 	before := bytes.Clone(b[:HeaderSize+5*SlotSize])
-	f.Put(35, 60, 2000)                       // slot 0 again
-	copy(b[:HeaderSize], before[:HeaderSize]) // the crash lost the header updates
-	if n := f.Repair(); n != 1 {
-		t.Fatalf("Repair changed %d slots, want 1", n)
+	mustPut(t, f, 35, 60, 2000) // slot 0 again
+	mustPut(t, f, 36, 70, 2000) // slot 1
+	mustPut(t, f, 40, 80, 2000) // slot 0 again
+	// The crash lost the header: reload from the region.
+	g, err := Load(b, 5, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := g.Repair(); n != 2 || err != nil {
+		t.Fatalf("Repair changed %d slots (%v), want 2", n, err)
 	}
 	if !bytes.Equal(b[:HeaderSize+5*SlotSize], before) {
-		t.Fatalf("after Repair header+slots differ from before the torn put")
+		t.Fatalf("after Repair header+slots differ from before the lost puts")
 	}
-	if !f.Put(35, 60, 2000) || !slices.Equal(f.Lookup(nil, 35, 0, 5000, 9), []int64{60}) {
-		t.Fatal("put after repair lost")
+	mustPut(t, g, 35, 60, 2000)
+	if got := lookup(t, g, 35, 0, 5000, 9); !slices.Equal(got, []int64{60}) {
+		t.Fatalf("put after repair lost: %v", got)
 	}
-	if got := f.Lookup(nil, 0, 0, 5000, 9); !slices.Equal(got, []int64{0}) {
+	if got := lookup(t, g, 0, 0, 5000, 9); !slices.Equal(got, []int64{0}) {
 		t.Fatalf("older chain lost after repair: %v", got)
 	}
 }
 
 func TestRepairEmptiesOutOfRangeSlots(t *testing.T) {
 	f, _ := newTestFile(t, 4, 16, 0, 0)
-	f.Put(1, 10, 1000)
-	f.setSlot(2, -3)
-	f.setSlot(3, 9)
-	if n := f.Repair(); n != 2 {
-		t.Fatalf("Repair changed %d, want 2", n)
+	mustPut(t, f, 1, 10, 1000)
+	f.writeInt32(f.slotPos(2), -3)
+	f.writeInt32(f.slotPos(3), 99)
+	if n, err := f.Repair(); n != 2 || err != nil {
+		t.Fatalf("Repair changed %d (%v), want 2", n, err)
 	}
 	if f.rawSlot(2) != 0 || f.rawSlot(3) != 0 || f.rawSlot(1) != 1 || f.Header().HashSlotCount != 1 {
 		t.Fatalf("slots %d %d %d count %d", f.rawSlot(1), f.rawSlot(2), f.rawSlot(3), f.Header().HashSlotCount)
@@ -243,7 +266,7 @@ func TestLookupMatchesNaiveModel(t *testing.T) {
 		for i := range 199 {
 			ts += rng.Int64N(1500)
 			p := put{rng.Int32N(30), int64(i) * 64, ts}
-			f.Put(p.hash, p.phy, p.ts)
+			mustPut(t, f, p.hash, p.phy, p.ts)
 			model = append(model, p)
 		}
 		begin := f.Header().BeginTimestamp
@@ -260,7 +283,7 @@ func TestLookupMatchesNaiveModel(t *testing.T) {
 					want = append(want, m.phy)
 				}
 			}
-			if got := f.Lookup(nil, h, lo, hi, maxN); !slices.Equal(got, want) {
+			if got := lookup(t, f, h, lo, hi, maxN); !slices.Equal(got, want) {
 				t.Fatalf("seed %d slots %d hash %d [%d,%d] max %d: got %v want %v", seed, slots, h, lo, hi, maxN, got, want)
 			}
 		}

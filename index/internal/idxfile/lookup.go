@@ -2,18 +2,30 @@ package idxfile
 
 // Lookup appends to dst the commit-log offsets of entries whose key hash is
 // keyHash and whose store time (begin + timeDiff seconds) lies in
-// [begin, end], newest first, until dst holds max offsets. It follows
-// RocketMQ's IndexFile.selectPhyOffset: the walk stops at the chain's end,
-// at an entry older than begin, or at a link that does not point to an
-// older entry (corruption). Matches are by hash only: the caller compares
-// the messages' keys.
-func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) []int64 {
-	h := f.Header()
-	if h.IndexCount <= 1 {
-		return dst
+// [begin, end], newest first, until dst holds max offsets. It reads the
+// header from the region, so it sees what the last WriteHeader published.
+// It follows RocketMQ's IndexFile.selectPhyOffset: the walk stops at the
+// chain's end, at an entry older than begin, or at a link that does not
+// point to an older entry (corruption). Matches are by hash only: the
+// caller compares the messages' keys.
+func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) ([]int64, error) {
+	var buf [HeaderSize]byte
+	if _, err := f.r.ReadAt(buf[:], 0); err != nil {
+		return dst, err
 	}
-	for n := f.slot(keyHash); n > 0 && len(dst) < max; {
-		e := f.Entry(n)
+	h := DecodeHeader(buf[:])
+	if h.IndexCount <= 1 || h.IndexCount > f.entries {
+		return dst, nil
+	}
+	n, err := f.readInt32(buf[:], f.slotPos(keyHash))
+	if err != nil {
+		return dst, err
+	}
+	for n > 0 && n < h.IndexCount && len(dst) < max {
+		e, err := f.readEntry(buf[:], n)
+		if err != nil {
+			return dst, err
+		}
 		if e.TimeDiff < 0 {
 			break
 		}
@@ -26,5 +38,5 @@ func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) []i
 		}
 		n = e.Prev
 	}
-	return dst
+	return dst, nil
 }

@@ -3,31 +3,34 @@ package idxfile
 import "math"
 
 // Put adds an entry for keyHash (from KeyHash) pointing at the message at
-// phyOffset stored at storeTimestamp (ms). It reports false, writing
-// nothing, when the file is full. The writes follow RocketMQ's order
-// (entry, slot, counters, end fields) so that Repair can undo a Put torn
-// by a crash.
-func (f *File) Put(keyHash int32, phyOffset, storeTimestamp int64) bool {
-	n := f.indexCount()
-	if n >= f.entries {
-		return false
+// phyOffset stored at storeTimestamp (ms), and reports false, writing
+// nothing, when the file is full. It writes the entry, then the slot; the
+// header changes stay in memory until WriteHeader, so readers of the region
+// see the entry once the header is written, and Repair can undo slots that
+// a crash left ahead of the header.
+func (f *File) Put(keyHash int32, phyOffset, storeTimestamp int64) (bool, error) {
+	n := f.h.IndexCount
+	if n >= f.entries || f.err != nil {
+		return false, f.err
 	}
 	prev := f.slot(keyHash)
-	begin := f.int64At(offBeginTimestamp)
-	f.putEntry(n, Entry{KeyHash: keyHash, PhyOffset: phyOffset,
-		TimeDiff: timeDiff(storeTimestamp, begin), Prev: prev})
-	f.setSlot(keyHash, n)
+	f.writeEntry(n, Entry{KeyHash: keyHash, PhyOffset: phyOffset,
+		TimeDiff: timeDiff(storeTimestamp, f.h.BeginTimestamp), Prev: prev})
+	f.writeInt32(f.slotPos(keyHash), n)
+	if f.err != nil {
+		return false, f.err
+	}
 	if n <= 1 {
-		f.setInt64(offBeginPhyOffset, phyOffset)
-		f.setInt64(offBeginTimestamp, storeTimestamp)
+		f.h.BeginPhyOffset = phyOffset
+		f.h.BeginTimestamp = storeTimestamp
 	}
 	if prev == 0 {
-		f.setInt32(offHashSlotCount, f.int32At(offHashSlotCount)+1)
+		f.h.HashSlotCount++
 	}
-	f.setInt32(offIndexCount, n+1)
-	f.setInt64(offEndPhyOffset, phyOffset)
-	f.setInt64(offEndTimestamp, storeTimestamp)
-	return true
+	f.h.IndexCount = n + 1
+	f.h.EndPhyOffset = phyOffset
+	f.h.EndTimestamp = storeTimestamp
+	return true, nil
 }
 
 // timeDiff is RocketMQ's entry time: whole seconds since the file's begin,
@@ -50,20 +53,23 @@ func timeDiff(storeTimestamp, beginTimestamp int64) int32 {
 // exact hash and phyOffset. It walks only entries at or above phyOffset,
 // so asking about the newest message costs a few reads. The dispatcher
 // uses it to avoid indexing a message twice when it re-dispatches the
-// message at the file's EndPhyOffset.
-func (f *File) Has(keyHash int32, phyOffset int64) bool {
+// message at the file's EndPhyOffset. Writer only.
+func (f *File) Has(keyHash int32, phyOffset int64) (bool, error) {
 	for n := f.slot(keyHash); n > 0; {
-		e := f.Entry(n)
+		e, err := f.readEntry(f.wbuf[:], n)
+		if err != nil {
+			return false, err
+		}
 		if e.PhyOffset < phyOffset {
-			return false
+			return false, nil
 		}
 		if e.KeyHash == keyHash && e.PhyOffset == phyOffset {
-			return true
+			return true, nil
 		}
 		if e.Prev <= 0 || e.Prev >= n {
-			return false
+			return false, nil
 		}
 		n = e.Prev
 	}
-	return false
+	return false, f.err
 }

@@ -4,23 +4,28 @@ package idxfile
 // phyOffset, undoing each Put exactly (the slot gets the entry's Prev back),
 // and returns how many it removed. The end fields then describe the newest
 // remaining entry; with none left they are set to phyOffset, so that a
-// re-dispatch from there indexes again. Used when recovery cut the commit
-// log shorter than what the index saw.
-func (f *File) Truncate(phyOffset int64) int {
+// re-dispatch from there indexes again. It writes the header. Used when
+// recovery cut the commit log shorter than what the index saw.
+func (f *File) Truncate(phyOffset int64) (int, error) {
 	removed := 0
-	for n := f.indexCount() - 1; n >= 1; n-- {
-		e := f.Entry(n)
+	for n := f.h.IndexCount - 1; n >= 1 && f.err == nil; n-- {
+		e, err := f.readEntry(f.wbuf[:], n)
+		if err != nil {
+			return removed, err
+		}
 		if e.PhyOffset < phyOffset {
 			break
 		}
 		f.undo(n, e)
-		f.setInt32(offIndexCount, n)
+		f.h.IndexCount = n
 		removed++
 	}
 	if removed > 0 {
-		f.resetEnd(phyOffset)
+		if err := f.resetEnd(phyOffset); err != nil {
+			return removed, err
+		}
 	}
-	return removed
+	return removed, f.WriteHeader()
 }
 
 // undo takes entry n, the newest, out of its slot's chain.
@@ -32,57 +37,75 @@ func (f *File) undo(n int32, e Entry) {
 	if prev < 0 || prev >= n {
 		prev = 0
 	}
-	f.setSlot(e.KeyHash, prev)
+	f.writeInt32(f.slotPos(e.KeyHash), prev)
 	if prev == 0 {
-		f.setInt32(offHashSlotCount, max(f.int32At(offHashSlotCount)-1, 0))
+		f.h.HashSlotCount = max(f.h.HashSlotCount-1, 0)
 	}
 }
 
 // resetEnd sets the end fields from the newest entry, or to phyOffset and
 // the begin time when the file is empty.
-func (f *File) resetEnd(phyOffset int64) {
-	begin := f.int64At(offBeginTimestamp)
-	n := f.indexCount() - 1
+func (f *File) resetEnd(phyOffset int64) error {
+	n := f.h.IndexCount - 1
 	if n < 1 {
-		f.setInt64(offBeginPhyOffset, phyOffset)
-		f.setInt64(offEndPhyOffset, phyOffset)
-		f.setInt64(offEndTimestamp, begin)
-		return
+		f.h.BeginPhyOffset, f.h.EndPhyOffset = phyOffset, phyOffset
+		f.h.EndTimestamp = f.h.BeginTimestamp
+		return nil
 	}
-	e := f.Entry(n)
-	f.setInt64(offEndPhyOffset, e.PhyOffset)
-	f.setInt64(offEndTimestamp, begin+int64(max(e.TimeDiff, 0))*1000)
+	e, err := f.readEntry(f.wbuf[:], n)
+	if err != nil {
+		return err
+	}
+	f.h.EndPhyOffset = e.PhyOffset
+	f.h.EndTimestamp = f.h.BeginTimestamp + int64(max(e.TimeDiff, 0))*1000
+	return nil
 }
 
-// Repair makes the file consistent after a Put that a crash interrupted:
-// a slot that points at the entry not yet counted gets that entry's Prev
-// back, a slot that points anywhere else out of range is emptied, the
-// non-empty slots are recounted and the end fields are set from the newest
-// entry. It reads the whole slot table, so it runs once, at open, on the
-// file that was being written. It returns the number of slots it changed.
-func (f *File) Repair() int {
-	count := f.indexCount()
+// Repair makes the file consistent with its header after a crash: a slot
+// that points at or past IndexCount (a Put whose header never reached the
+// region) is walked back along the chain to the newest counted entry, a
+// slot out of range otherwise is emptied, the non-empty slots are counted
+// and the end fields are set from the newest entry. It reads the whole slot
+// table, so it runs once, at open, on the file that was being written. It
+// writes the header and returns the number of slots it changed.
+func (f *File) Repair() (int, error) {
+	count := f.h.IndexCount
 	changed, used := 0, int32(0)
-	for pos := HeaderSize; pos < f.entryAt; pos += SlotSize {
-		v := f.int32At(pos)
+	var buf [EntrySize]byte
+	for s := int32(0); s < f.slots && f.err == nil; s++ {
+		pos := HeaderSize + int64(s)*SlotSize
+		v, err := f.readInt32(buf[:], pos)
+		if err != nil {
+			return changed, err
+		}
 		fixed := v
-		if v == count && count < f.entries {
-			fixed = f.Entry(v).Prev // the torn Put wrote its entry before the slot
+		for fixed >= count && fixed < f.entries {
+			e, err := f.readEntry(buf[:], fixed)
+			if err != nil {
+				return changed, err
+			}
+			if e.Prev >= fixed {
+				fixed = 0
+				break
+			}
+			fixed = e.Prev
 		}
 		if fixed < 0 || fixed >= count {
 			fixed = 0
 		}
 		if fixed != v {
-			f.setInt32(pos, fixed)
+			f.writeInt32(pos, fixed)
 			changed++
 		}
 		if fixed != 0 {
 			used++
 		}
 	}
-	f.setInt32(offHashSlotCount, used)
+	f.h.HashSlotCount = used
 	if count > 1 {
-		f.resetEnd(0)
+		if err := f.resetEnd(0); err != nil {
+			return changed, err
+		}
 	}
-	return changed
+	return changed, f.WriteHeader()
 }
