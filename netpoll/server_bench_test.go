@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,26 +25,110 @@ import (
 const pingBodyBytes = 100
 
 // BenchmarkPingPong measures request/response round trips through netpoll's
-// server and, in the same run, through a goroutine-per-connection net
+// server (answering inline, or through the deferred-reply outbox) and, in
+// the same run, through a goroutine-per-connection net
 // server doing the same work (decode the frame, build a response carrying
 // the body, encode it, write). The client is netpoll.Client in both cases.
 // Reported: round trips/s and p50/p99 latency in µs.
 //
 //	go test -run '^$' -bench PingPong -benchtime 3s ./netpoll/
+//
+// proc=separate runs the server in a child process (this test binary,
+// re-executed), as a broker runs apart from its clients; proc=same runs it
+// inside the benchmark process, where gnet's loop threads compete with the
+// client's goroutines for the same Ps.
 func BenchmarkPingPong(b *testing.B) {
-	for _, conns := range []int{1, 64} {
-		for _, server := range []string{"netpoll", "stdnet"} {
-			b.Run("server="+server+"/conns="+strconv.Itoa(conns), func(b *testing.B) {
-				var addr string
-				if server == "netpoll" {
-					addr = startServer(b, Config{}, func(s *Server) { s.Handle(codeEcho, echoHandler) }).Addr()
-				} else {
-					addr = startStdServer(b)
-				}
-				runPingPong(b, addr, conns)
-			})
+	for _, proc := range []string{"separate", "same"} {
+		for _, conns := range []int{1, 64} {
+			for _, server := range []string{"netpoll", "netpoll-deferred", "stdnet"} {
+				name := "proc=" + proc + "/server=" + server + "/conns=" + strconv.Itoa(conns)
+				b.Run(name, func(b *testing.B) {
+					var addr string
+					if proc == "separate" {
+						addr = startServerProcess(b, server)
+					} else {
+						addr = startBenchServer(b, server)
+					}
+					runPingPong(b, addr, conns)
+				})
+			}
 		}
 	}
+}
+
+// startBenchServer starts one of the compared servers in this process.
+func startBenchServer(tb testing.TB, server string) string {
+	switch server {
+	case "netpoll":
+		return startServer(tb, Config{}, func(s *Server) { s.Handle(codeEcho, echoHandler) }).Addr()
+	case "netpoll-deferred":
+		// Every answer goes through the goroutine-safe outbox.
+		return startServer(tb, Config{}, func(s *Server) { s.Handle(codeEcho, deferredEchoHandler) }).Addr()
+	}
+	return startStdServer(tb)
+}
+
+// benchServerEnv names the server a child process should run.
+const benchServerEnv = "FASTMQ_NETPOLL_BENCH_SERVER"
+
+// TestBenchServerProcess is the child side of proc=separate: with
+// benchServerEnv set it starts that server, prints its address, and serves
+// until its stdin closes. Without it, it does nothing.
+func TestBenchServerProcess(t *testing.T) {
+	server := os.Getenv(benchServerEnv)
+	if server == "" {
+		t.Skip("only runs as a benchmark's server process")
+	}
+	addr := startBenchServer(t, server)
+	fmt.Println("addr", addr)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// startServerProcess re-executes the test binary as a server process and
+// stops it (closing its stdin, then waiting) when the benchmark ends.
+func startServerProcess(tb testing.TB, server string) string {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchServerProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), benchServerEnv+"="+server)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = stdin.Close()
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "addr "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return addr
+		}
+	}
+	tb.Fatalf("server process printed no address: %v", sc.Err())
+	return ""
+}
+
+// deferredEchoHandler answers like echoHandler, through ReplyTo.
+func deferredEchoHandler(c *Conn, req *protocol.Command) {
+	var resp protocol.Command
+	resp.InitResponse(protocol.RespSuccess, "echo")
+	resp.Body = req.Body
+	_ = c.Defer(req).Reply(&resp)
 }
 
 // runPingPong drives closed-loop round trips over conns connections.
