@@ -200,7 +200,8 @@ func (s *Server) NumConns() int {
 // Close stops accepting, closes every connection (their OnClose hooks run),
 // stops the event loops, fails replies still queued with ErrServerClosed
 // (their releases run), and waits for every goroutine the server owns. Safe
-// to call twice.
+// to call twice. Never call it from a handler, a release callback or an
+// OnClose hook: it waits for the loops and hooks they run on.
 func (s *Server) Close() error {
 	s.lifecycle.Lock()
 	defer s.lifecycle.Unlock()
