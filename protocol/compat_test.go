@@ -41,10 +41,11 @@ type fakePeer struct {
 	respType protocol.SerializeType
 	handle   func(req *protocol.Command) *protocol.Command
 	frames   chan []byte // every request frame, copied; full channel drops
+	backlog  [][]byte    // frames waitFrameWhere passed over; test goroutine only
 	wg       sync.WaitGroup
 
 	mu    sync.Mutex
-	conns map[net.Conn]struct{} // guarded by mu
+	conns map[net.Conn]struct{} // guarded by mu; writes to a conn also hold mu
 }
 
 func startPeer(t testing.TB, respType protocol.SerializeType, handle func(req *protocol.Command) *protocol.Command) *fakePeer {
@@ -133,8 +134,23 @@ func (p *fakePeer) dispatch(conn net.Conn, frame []byte) bool {
 	}
 	resp.Opaque = req.Opaque
 	resp.SerializeType = p.respType
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	_, err := conn.Write(resp.AppendFrame(nil))
 	return err == nil
+}
+
+// sendToAll writes a request (broker to client) on every open connection.
+func (p *fakePeer) sendToAll(t testing.TB, req *protocol.Command) {
+	t.Helper()
+	frame := req.AppendFrame(nil)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		if _, err := c.Write(frame); err != nil {
+			t.Errorf("write to client: %v", err)
+		}
+	}
 }
 
 // waitFrame returns the next recorded request with the given code.
@@ -143,21 +159,35 @@ func (p *fakePeer) waitFrame(t testing.TB, code protocol.RequestCode) (*protocol
 	return p.waitFrameWhere(t, code, "", "")
 }
 
-// waitFrameWhere returns the next recorded request with the given code
-// whose ext field key equals value (any, if key is "").
+// waitFrameWhere returns the first recorded request, not yet returned,
+// with the given code whose ext field key equals value (any, if key is "").
+// Frames it passes over stay in the backlog for later calls.
 func (p *fakePeer) waitFrameWhere(t testing.TB, code protocol.RequestCode, key, value string) (*protocol.Command, []byte) {
 	t.Helper()
+	match := func(frame []byte) *protocol.Command {
+		var c protocol.Command
+		if err := c.Decode(frame); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := c.ExtField(key); c.Code == int32(code) && (key == "" || v == value) {
+			return &c
+		}
+		return nil
+	}
+	for i, frame := range p.backlog {
+		if c := match(frame); c != nil {
+			p.backlog = append(p.backlog[:i], p.backlog[i+1:]...)
+			return c, frame
+		}
+	}
 	timeout := time.After(20 * time.Second)
 	for {
 		select {
 		case frame := <-p.frames:
-			var c protocol.Command
-			if err := c.Decode(frame); err != nil {
-				t.Fatal(err)
+			if c := match(frame); c != nil {
+				return c, frame
 			}
-			if v, _ := c.ExtField(key); c.Code == int32(code) && (key == "" || v == value) {
-				return &c, frame
-			}
+			p.backlog = append(p.backlog, frame)
 		case <-timeout:
 			t.Fatalf("no %v request from the Go client", code)
 			return nil, nil
@@ -373,6 +403,18 @@ func TestGoPushConsumerAgainstOurCodec(t *testing.T) {
 			if ph.QueueOffset != 5 || ph.ConsumerGroup != "cg" || ph.SysFlag&protocol.PullSysFlagSuspend == 0 {
 				t.Fatalf("pull header %+v: the client did not use our offset reply", ph)
 			}
+			// Once both topics (T and %RETRY%cg) have been pulled the first
+			// rebalance is over; a NOTIFY_CONSUMER_IDS_CHANGED from the broker,
+			// encoded by us, must start another one at once (the periodic
+			// one comes 20 s after start).
+			broker.waitFrameWhere(t, protocol.ReqPullMessage, "topic", "%RETRY%cg")
+			broker.backlog = nil // the first rebalance's requests, all seen
+			notify := protocol.NewRequest(protocol.ReqNotifyConsumerIdsChanged)
+			notify.SerializeType = st
+			notify.Opaque = 1 << 20
+			(&protocol.NotifyConsumerIdsChangedRequestHeader{ConsumerGroup: "cg"}).Encode(notify)
+			broker.sendToAll(t, notify)
+			broker.waitFrame(t, protocol.ReqGetConsumerListByGroup)
 			if st == protocol.SerializeJSON {
 				saveGolden(t, "34-heart-beat.bin", hbFrame)
 				saveGolden(t, "38-get-consumer-list-by-group.bin", listFrame)
