@@ -15,6 +15,8 @@ var (
 	ErrOffsetOutOfRange = errors.New("index: consume-queue offset out of range")
 	// ErrNoQueue: no consume queue exists for the topic and queue id.
 	ErrNoQueue = errors.New("index: no such consume queue")
+	// ErrKeyIndexDisabled: a key query while Config.DisableKeyIndex is set.
+	ErrKeyIndexDisabled = errors.New("index: key index disabled")
 	// ErrBadName: a topic or queue directory name that cannot be a queue.
 	ErrBadName = errors.New("index: bad topic or queue name")
 )

@@ -1,0 +1,213 @@
+package index
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/fastmq/fastmq/index/internal/idxfile"
+)
+
+// putMessage indexes one message under its unique key and each of its
+// keys (RocketMQ IndexService.buildIndex). A message below the newest
+// file's end was indexed before and is skipped; the message at the end is
+// checked key by key. Writer only; no allocation unless a file rolls.
+func (k *keyIndex) putMessage(topic, uniqKey, keys []byte, phyOffset, storeTimestamp int64) error {
+	kf, err := k.active()
+	if err != nil {
+		return err
+	}
+	h := kf.idx.Header()
+	if phyOffset < h.EndPhyOffset {
+		return nil
+	}
+	recheck := phyOffset == h.EndPhyOffset && h.IndexCount > 1
+	if len(uniqKey) > 0 {
+		if err := k.putKey(topic, uniqKey, phyOffset, storeTimestamp, recheck); err != nil {
+			return err
+		}
+	}
+	for len(keys) > 0 {
+		key, rest := nextKey(keys)
+		keys = rest
+		if len(key) == 0 {
+			continue
+		}
+		if err := k.putKey(topic, key, phyOffset, storeTimestamp, recheck); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextKey splits the first space-separated key off keys.
+func nextKey(keys []byte) (key, rest []byte) {
+	for i, c := range keys {
+		if c == ' ' {
+			return keys[:i], keys[i+1:]
+		}
+	}
+	return keys, nil
+}
+
+// putKey adds one key, rolling to a new file when the active one is full.
+func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, recheck bool) error {
+	hash := idxfile.KeyHash(topic, key)
+	kf, err := k.active()
+	if err != nil {
+		return err
+	}
+	if recheck {
+		if has, err := kf.idx.Has(hash, phyOffset); err != nil || has {
+			return err
+		}
+	}
+	ok, err := kf.idx.Put(hash, phyOffset, storeTimestamp)
+	if err != nil || ok {
+		return err
+	}
+	if kf, err = k.roll(); err != nil {
+		return err
+	}
+	_, err = kf.idx.Put(hash, phyOffset, storeTimestamp)
+	return err
+}
+
+// active returns the file being written, creating the first one.
+func (k *keyIndex) active() (*keyFile, error) {
+	if n := len(k.files); n > 0 && !k.files[n-1].idx.Full() {
+		return k.files[n-1], nil
+	}
+	return k.roll()
+}
+
+// roll starts a new file where the last one ended; the full one is
+// published, synced, and reported through onFull (RocketMQ then records
+// its end time in the checkpoint). Writer only.
+func (k *keyIndex) roll() (*keyFile, error) {
+	var prevPhy, prevTs int64
+	var full *keyFile
+	if n := len(k.files); n > 0 {
+		full = k.files[n-1]
+		h := full.idx.Header()
+		prevPhy, prevTs = h.EndPhyOffset, h.EndTimestamp
+	}
+	kf, err := k.create(prevPhy, prevTs)
+	if err != nil {
+		return nil, err
+	}
+	k.mu.Lock()
+	k.files = append(k.files, kf)
+	k.mu.Unlock()
+	if full != nil {
+		if err := full.publish(); err != nil {
+			return nil, err
+		}
+		if err := full.f.Sync(); err != nil {
+			return nil, fmt.Errorf("index: sync %s: %w", full.path, err)
+		}
+		if k.onFull != nil {
+			k.onFull(full.idx.Header().EndTimestamp)
+		}
+	}
+	return kf, nil
+}
+
+// create makes a new, sparse, zero-filled index file named by the current
+// time (yyyyMMddHHmmssSSS, local time, as RocketMQ names them), moving the
+// name on by a millisecond while it is taken.
+func (k *keyIndex) create(prevPhy, prevTs int64) (*keyFile, error) {
+	t := k.now()
+	for range 1000 {
+		path := filepath.Join(k.dir, indexFileName(t))
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if os.IsExist(err) {
+			t = t.Add(1e6)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		idx, err := k.format(f, prevPhy, prevTs)
+		if err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, fmt.Errorf("index: create %s: %w", path, err)
+		}
+		kf := &keyFile{path: path, f: f, idx: idx}
+		h := idx.Header()
+		kf.published.Store(&h)
+		return kf, nil
+	}
+	return nil, fmt.Errorf("index: no free index file name near %s", indexFileName(k.now()))
+}
+
+// format sizes a new file and writes its header.
+func (k *keyIndex) format(f *os.File, prevPhy, prevTs int64) (*idxfile.File, error) {
+	if err := f.Truncate(idxfile.Size(k.slots, k.entries)); err != nil {
+		return nil, err
+	}
+	return idxfile.New(f, k.slots, k.entries, prevPhy, prevTs)
+}
+
+// indexFileName formats t as yyyyMMddHHmmssSSS.
+func indexFileName(t time.Time) string {
+	s := t.Format("20060102150405.000")
+	return s[:14] + s[15:]
+}
+
+// publish makes the active file's header visible to queries; the
+// dispatcher calls it once per batch.
+func (k *keyIndex) publish() error {
+	if n := len(k.files); n > 0 {
+		return k.files[n-1].publish()
+	}
+	return nil
+}
+
+// deleteBefore removes files, oldest first and never the newest, whose
+// EndPhyOffset is below logMin (RocketMQ IndexService.deleteExpiredFile).
+// Writer only. A query still reading a removed file gets no more hits from
+// it.
+func (k *keyIndex) deleteBefore(logMin int64) (int, error) {
+	k.mu.Lock()
+	n := 0
+	for n < len(k.files)-1 && k.files[n].idx.Header().EndPhyOffset < logMin {
+		n++
+	}
+	gone := slices.Clone(k.files[:n])
+	k.files = slices.Clone(k.files[n:])
+	k.mu.Unlock()
+	var first error
+	for _, kf := range gone {
+		kf.f.Close()
+		if err := os.Remove(kf.path); err != nil && first == nil {
+			first = err
+		}
+	}
+	return n, first
+}
+
+// close publishes and syncs the active file and closes every file.
+func (k *keyIndex) close() error {
+	var first error
+	if n := len(k.files); n > 0 {
+		last := k.files[n-1]
+		if err := last.publish(); err != nil {
+			first = err
+		}
+		if err := last.f.Sync(); err != nil && first == nil {
+			first = err
+		}
+	}
+	k.mu.Lock()
+	files := k.files
+	k.files = nil
+	k.mu.Unlock()
+	for _, kf := range files {
+		kf.f.Close()
+	}
+	return first
+}
