@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fastmq/fastmq/index/internal/idxfile"
@@ -41,10 +40,28 @@ type keyIndex struct {
 
 // keyFile is one open index file.
 type keyFile struct {
-	path      string                         // immutable
-	f         *os.File                       // immutable; closed when deleted
-	idx       *idxfile.File                  // writer methods: writer only
-	published atomic.Pointer[idxfile.Header] // header readers may rely on
+	path string        // immutable
+	f    *os.File      // immutable; closed when deleted
+	idx  *idxfile.File // writer methods: writer only
+
+	pub struct { // the header queries rely on
+		sync.Mutex
+		h idxfile.Header // guarded by pub
+	}
+}
+
+// published returns the header as last published.
+func (k *keyFile) published() idxfile.Header {
+	k.pub.Lock()
+	defer k.pub.Unlock()
+	return k.pub.h
+}
+
+// setPublished makes h the header queries see.
+func (k *keyFile) setPublished(h idxfile.Header) {
+	k.pub.Lock()
+	k.pub.h = h
+	k.pub.Unlock()
 }
 
 // publish writes the writer's header to the file and makes it visible to
@@ -53,8 +70,7 @@ func (k *keyFile) publish() error {
 	if err := k.idx.WriteHeader(); err != nil {
 		return err
 	}
-	h := k.idx.Header()
-	k.published.Store(&h)
+	k.setPublished(k.idx.Header())
 	return nil
 }
 
@@ -125,8 +141,7 @@ func (k *keyIndex) load(path string) (*keyFile, error) {
 		return nil, fmt.Errorf("index: load %s: %w", path, err)
 	}
 	kf := &keyFile{path: path, f: f, idx: idx}
-	h := idx.Header()
-	kf.published.Store(&h)
+	kf.setPublished(idx.Header())
 	return kf, nil
 }
 

@@ -29,7 +29,7 @@ func (k *keyIndex) query(dst []int64, topic, key []byte, begin, end int64, max i
 	res := KeyQuery{PhyOffsets: dst}
 	hash := idxfile.KeyHash(topic, key)
 	for i := len(files) - 1; i >= 0 && len(res.PhyOffsets) < max; i-- {
-		h := files[i].published.Load()
+		h := files[i].published()
 		if i == len(files)-1 {
 			res.LastUpdateTimestamp, res.LastUpdatePhyOffset = h.EndTimestamp, h.EndPhyOffset
 		}

@@ -137,8 +137,7 @@ func (k *keyIndex) create(prevPhy, prevTs int64) (*keyFile, error) {
 			return nil, fmt.Errorf("index: create %s: %w", path, err)
 		}
 		kf := &keyFile{path: path, f: f, idx: idx}
-		h := idx.Header()
-		kf.published.Store(&h)
+		kf.setPublished(idx.Header())
 		return kf, nil
 	}
 	return nil, fmt.Errorf("index: no free index file name near %s", indexFileName(k.now()))

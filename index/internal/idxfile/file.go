@@ -60,6 +60,7 @@ type File struct {
 	entries int32  // immutable after New/Load
 	entryAt int64  // byte offset of entry 0; immutable
 	wbuf    [EntrySize]byte
+	hbuf    [HeaderSize]byte // WriteHeader's buffer
 	err     error // sticky: the first region error of a writer method
 }
 
@@ -115,9 +116,8 @@ func (f *File) Header() Header { return f.h }
 
 // WriteHeader writes the writer's header to the region.
 func (f *File) WriteHeader() error {
-	var b [HeaderSize]byte
-	AppendHeader(b[:0], f.h)
-	if _, err := f.r.WriteAt(b[:], 0); err != nil && f.err == nil {
+	AppendHeader(f.hbuf[:0], f.h)
+	if _, err := f.r.WriteAt(f.hbuf[:], 0); err != nil && f.err == nil {
 		f.err = fmt.Errorf("idxfile: write header: %w", err)
 	}
 	return f.err
