@@ -61,7 +61,7 @@ type File struct {
 	entryAt int64  // byte offset of entry 0; immutable
 	wbuf    [EntrySize]byte
 	hbuf    [HeaderSize]byte // WriteHeader's buffer
-	err     error // sticky: the first region error of a writer method
+	err     error            // sticky: the first region error of a writer method
 }
 
 func newFile(r Region, slots, entries int) (*File, error) {
