@@ -149,21 +149,24 @@ func AppendMessageQueue(dst []byte, mq *MessageQueue) []byte {
 // messageQueues reads an array of MessageQueue objects.
 func (s *jsonScanner) messageQueues() []MessageQueue {
 	var out []MessageQueue
-	s.array(func() {
-		var mq MessageQueue
-		s.object(func(key []byte) {
-			switch string(key) {
-			case "topic":
-				mq.Topic = s.optStr()
-			case "brokerName":
-				mq.BrokerName = s.optStr()
-			case "queueId":
-				mq.QueueID = s.int32()
-			default:
-				s.skip(0)
-			}
-		})
-		out = append(out, mq)
-	})
+	s.array(func() { out = append(out, s.messageQueue()) })
 	return out
+}
+
+// messageQueue reads one MessageQueue object (or null).
+func (s *jsonScanner) messageQueue() MessageQueue {
+	var mq MessageQueue
+	s.object(func(key []byte) {
+		switch string(key) {
+		case "topic":
+			mq.Topic = s.optStr()
+		case "brokerName":
+			mq.BrokerName = s.optStr()
+		case "queueId":
+			mq.QueueID = s.int32()
+		default:
+			s.skip(0)
+		}
+	})
+	return mq
 }

@@ -50,11 +50,13 @@ func normalizeHeartbeat(h HeartbeatData) HeartbeatData {
 	return h
 }
 
-func FuzzDecodeLockAndConsumerListBodies(f *testing.F) {
+func FuzzDecodeConsumerBodies(f *testing.F) {
 	f.Add([]byte(`{"consumerGroup":"cg","clientId":"192.168.0.5@1234","mqSet":[{"topic":"T","brokerName":"broker-a","queueId":0}]}`))
 	f.Add([]byte(`{"lockOKMQSet":[{"topic":"T","brokerName":"b","queueId":"1"}]}`))
 	f.Add([]byte(`{"consumerIdList":["a@1","b@2"]}`))
 	f.Add([]byte(`{"consumerIdList":null,"x":[{}]}`))
+	f.Add([]byte(`{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5}}`))
+	f.Add([]byte(`{"offsetTable":[[{"topic":"T","brokerName":"b","queueId":0},5]]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if req, err := DecodeLockBatchRequestBody(body); err == nil {
 			again, err := DecodeLockBatchRequestBody(AppendLockBatchRequestBody(nil, &req))
@@ -68,6 +70,13 @@ func FuzzDecodeLockAndConsumerListBodies(f *testing.F) {
 			again.LockOKMQSet, resp.LockOKMQSet = nilIfEmpty(again.LockOKMQSet), nilIfEmpty(resp.LockOKMQSet)
 			if err != nil || !reflect.DeepEqual(again, resp) {
 				t.Fatalf("lock response round trip: %v\n got %+v\nwant %+v", err, again, resp)
+			}
+		}
+		if table, err := DecodeResetOffsetBody(body); err == nil {
+			again, err := DecodeResetOffsetBody(AppendResetOffsetBody(nil, &table))
+			again.OffsetTable, table.OffsetTable = nilIfEmpty(again.OffsetTable), nilIfEmpty(table.OffsetTable)
+			if err != nil || !reflect.DeepEqual(again, table) {
+				t.Fatalf("reset offset round trip: %v\n got %+v\nwant %+v", err, again, table)
 			}
 		}
 		if list, err := DecodeConsumerListBody(body); err == nil {

@@ -89,3 +89,32 @@ func TestConsumerListAndLockBodiesRoundTrip(t *testing.T) {
 		t.Fatalf("lock response: %v %+v", err, gotResp)
 	}
 }
+
+// TestResetOffsetBodyForms pins the fastjson object-key form we write and
+// reads both forms of wire-protocol.md §7.3.
+func TestResetOffsetBodyForms(t *testing.T) {
+	body := ResetOffsetBody{OffsetTable: []QueueOffset{
+		{Queue: MessageQueue{Topic: "T", BrokerName: "b", QueueID: 0}, Offset: 5},
+		{Queue: MessageQueue{Topic: "T", BrokerName: "b", QueueID: 1}, Offset: 7},
+	}}
+	const fastjson = `{"offsetTable":{{"brokerName":"b","queueId":0,"topic":"T"}:5,{"brokerName":"b","queueId":1,"topic":"T"}:7}}`
+	if got := string(AppendResetOffsetBody(nil, &body)); got != fastjson {
+		t.Fatalf("got  %s\nwant %s", got, fastjson)
+	}
+	for _, in := range []string{
+		fastjson,
+		`{"offsetTable":[[{"topic":"T","brokerName":"b","queueId":0},5],[{"topic":"T","brokerName":"b","queueId":1},7]]}`,
+		"{ \"offsetTable\" : [ [ {\"topic\":\"T\",\"brokerName\":\"b\",\"queueId\":0} , 5 ] ,\n[{\"topic\":\"T\",\"brokerName\":\"b\",\"queueId\":\"1\"},\"7\"] ] }",
+	} {
+		got, err := DecodeResetOffsetBody([]byte(in))
+		if err != nil || !reflect.DeepEqual(got, body) {
+			t.Fatalf("%s: %v %+v", in, err, got)
+		}
+	}
+	if got, err := DecodeResetOffsetBody(AppendResetOffsetBody(nil, &ResetOffsetBody{})); err != nil || len(got.OffsetTable) != 0 {
+		t.Fatalf("empty table: %v %+v", err, got)
+	}
+	if _, err := DecodeResetOffsetBody([]byte(`{"offsetTable":{"T":5}}`)); !errors.Is(err, ErrBody) {
+		t.Fatalf("string-keyed table: %v", err)
+	}
+}

@@ -415,6 +415,22 @@ func TestGoPushConsumerAgainstOurCodec(t *testing.T) {
 			(&protocol.NotifyConsumerIdsChangedRequestHeader{ConsumerGroup: "cg"}).Encode(notify)
 			broker.sendToAll(t, notify)
 			broker.waitFrame(t, protocol.ReqGetConsumerListByGroup)
+
+			// RESET_CONSUMER_CLIENT_OFFSET with our fastjson-form body: the Go
+			// client waits 10 s, then stores and reports the new offset.
+			if st == protocol.SerializeJSON && !testing.Short() {
+				reset := protocol.NewRequest(protocol.ReqResetConsumerClientOffset)
+				reset.Opaque = 1<<20 + 1
+				(&protocol.ResetOffsetRequestHeader{Topic: "T", Group: "cg", Timestamp: 1}).Encode(reset)
+				reset.Body = protocol.AppendResetOffsetBody(nil, &protocol.ResetOffsetBody{OffsetTable: []protocol.QueueOffset{
+					{Queue: protocol.MessageQueue{Topic: "T", BrokerName: "b", QueueID: 0}, Offset: 77}}})
+				broker.sendToAll(t, reset)
+				upd, _ := broker.waitFrameWhere(t, protocol.ReqUpdateConsumerOffset, "commitOffset", "77")
+				var uh protocol.UpdateConsumerOffsetRequestHeader
+				if err := uh.Decode(upd); err != nil || uh.Topic != "T" || uh.QueueID != 0 || uh.ConsumerGroup != "cg" {
+					t.Fatalf("offset update after reset %+v, %v", uh, err)
+				}
+			}
 			if st == protocol.SerializeJSON {
 				saveGolden(t, "34-heart-beat.bin", hbFrame)
 				saveGolden(t, "38-get-consumer-list-by-group.bin", listFrame)

@@ -200,7 +200,8 @@ func decodeTypedHeaders(c *Command) {
 		&GetConsumerListByGroupRequestHeader{}, &NotifyConsumerIdsChangedRequestHeader{}, &UnregisterClientRequestHeader{},
 		&ConsumerSendMsgBackRequestHeader{}, &EndTransactionRequestHeader{}, &CheckTransactionStateRequestHeader{},
 		&QueryMessageRequestHeader{}, &QueryMessageResponseHeader{}, &ViewMessageByIDRequestHeader{},
-		&CreateTopicRequestHeader{}, &DeleteTopicRequestHeader{},
+		&CreateTopicRequestHeader{}, &DeleteTopicRequestHeader{}, &ResetOffsetRequestHeader{},
+		&GetConsumerStatusRequestHeader{}, &GetConsumerRunningInfoRequestHeader{}, &ConsumeMessageDirectlyRequestHeader{},
 	} {
 		_ = h.Decode(c)
 	}

@@ -83,6 +83,14 @@ func TestTypedHeadersRoundTrip(t *testing.T) {
 		(*CreateTopicRequestHeader).Encode, (*CreateTopicRequestHeader).Decode)
 	roundTripHeader(t, ReqDeleteTopicInBroker, DeleteTopicRequestHeader{"T"},
 		(*DeleteTopicRequestHeader).Encode, (*DeleteTopicRequestHeader).Decode)
+	roundTripHeader(t, ReqResetConsumerClientOffset, ResetOffsetRequestHeader{"T", "cg", 1700000000000, true},
+		(*ResetOffsetRequestHeader).Encode, (*ResetOffsetRequestHeader).Decode)
+	roundTripHeader(t, ReqGetConsumerStatusFromClient, GetConsumerStatusRequestHeader{"T", "cg", "10.0.0.1:5"},
+		(*GetConsumerStatusRequestHeader).Encode, (*GetConsumerStatusRequestHeader).Decode)
+	roundTripHeader(t, ReqGetConsumerRunningInfo, GetConsumerRunningInfoRequestHeader{"cg", "10.0.0.1@1", true},
+		(*GetConsumerRunningInfoRequestHeader).Encode, (*GetConsumerRunningInfoRequestHeader).Decode)
+	roundTripHeader(t, ReqConsumeMessageDirectly, ConsumeMessageDirectlyRequestHeader{"cg", "10.0.0.1@1", "0A00000100002A9F00000000000003E8", "b"},
+		(*ConsumeMessageDirectlyRequestHeader).Encode, (*ConsumeMessageDirectlyRequestHeader).Decode)
 }
 
 // TestTypedHeaderMissingRequiredFieldNamesIt checks the error a broker
