@@ -2,7 +2,6 @@ package index
 
 import (
 	"log/slog"
-	"math"
 
 	"github.com/fastmq/fastmq/mmapstore"
 )
@@ -19,9 +18,11 @@ func openConsumeQueue(dir, topic string, queueID int32, segmentBytes int64,
 }
 
 // recover finds the queue's valid end (RocketMQ ConsumeQueue.recover: scan
-// from the third-from-last segment to the first invalid entry), then cuts
-// every entry whose record ends past logEnd (truncateDirtyLogicFiles), and
-// sets the min and max offsets. Dispatcher (or Open) only.
+// from the third-from-last segment to the first invalid entry, here also
+// stopping at the first entry whose record ends past logEnd), then cuts,
+// by binary search, entries of older segments that end past logEnd
+// (truncateDirtyLogicFiles), and sets the min and max offsets. Dispatcher
+// (or Open) only.
 func (q *ConsumeQueue) recover(logMin, logEnd int64) error {
 	starts := q.segs.Segments()
 	if len(starts) == 0 {
@@ -31,24 +32,28 @@ func (q *ConsumeQueue) recover(logMin, logEnd int64) error {
 		q.maxPhyEnd = 0
 		return nil
 	}
-	end, err := q.scanValidEnd(starts[max(0, len(starts)-3):])
+	end, err := q.scanValidEnd(starts[max(0, len(starts)-3):], logEnd)
 	if err != nil {
 		return err
 	}
 	return q.cutAt(starts[0]/EntrySize, end/EntrySize, logMin, logEnd)
 }
 
-// scanValidEnd returns the byte offset just past the last valid entry,
-// scanning the given segments in order.
-func (q *ConsumeQueue) scanValidEnd(starts []int64) (int64, error) {
+// scanValidEnd returns the byte offset just past the last valid entry that
+// ends at or before logEnd, scanning the given segments in order.
+func (q *ConsumeQueue) scanValidEnd(starts []int64, logEnd int64) (int64, error) {
 	size := q.segs.SegmentSize()
 	end := starts[0]
 	for _, st := range starts {
-		v, err := q.segs.View(st, int(size))
+		written := min(size, q.segs.WriteOffset()-st)
+		if written <= 0 {
+			break
+		}
+		v, err := q.segs.View(st, int(written))
 		if err != nil {
 			return 0, q.readErr(st/EntrySize, err)
 		}
-		n := validPrefix(v.Bytes(), math.MaxInt64)
+		n := validPrefix(v.Bytes(), logEnd)
 		v.Release()
 		end = st + int64(n)*EntrySize
 		if int64(n)*EntrySize < size {
