@@ -86,15 +86,22 @@
 //
 // # Why gnet, and where io_uring fits
 //
-// On this project's 2-vCPU target, gnet handled about 14% more echo requests
-// per core than net with 18% less CPU per request and a lower p99
-// (machine-limits.md §5), and it gives what a broker needs: decoding in
-// place from a per-loop buffer, goroutine-safe asynchronous writes, writev,
-// and no goroutine per connection. Everything gnet-specific sits in
-// events.go, loop.go (frame assembly), batch.go and outbox.go (writes) and
-// listener_linux.go. An io_uring backend would supply the same three
-// things per loop: the read view (frame assembly is unchanged), a writev
-// for a connection, and a way to run a function on the loop. Conn keeps
+// On this project's 2-vCPU target, with the server pinned to its own core,
+// gnet handled about 14% more echo requests than net with 18% less CPU per
+// request and a lower p99 (machine-limits.md §5). It gives what a broker
+// needs: decoding in place from a per-loop buffer, goroutine-safe
+// asynchronous writes, writev, and no goroutine per connection. When client
+// and server share the two vCPUs the two are level, and inside one process
+// with 64 busy client goroutines net does better (likely because a gnet
+// loop returning from epoll_wait queues for a P behind the client's
+// goroutines; not verified): BenchmarkPingPong measures these cases. Keep
+// load generators out of the broker process.
+//
+// Everything gnet-specific sits in events.go, loop.go (frame assembly),
+// batch.go and outbox.go (writes) and listener_linux.go. An io_uring
+// backend would supply the same three things per loop: the read view (frame
+// assembly is unchanged), a writev for a connection, and a way to run a
+// function on the loop. Conn keeps
 // gnet's connection in one unexported field; Handler, Conn's methods,
 // ReplyTo and Client stay as they are.
 package netpoll
