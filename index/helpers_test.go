@@ -113,3 +113,5 @@ func entries(tb testing.TB, q *ConsumeQueue) []Entry {
 	}
 	return out
 }
+
+var timeNow = time.Now
