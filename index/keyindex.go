@@ -158,6 +158,12 @@ func (k *keyIndex) recover(logEnd int64) error {
 			k.logger.Warn("index: repaired index file slots left ahead of its header", "file", last.path, "slots", changed)
 		}
 	}
+	return k.truncate(logEnd)
+}
+
+// truncate undoes, newest file first, every entry at or past logEnd.
+// Writer only.
+func (k *keyIndex) truncate(logEnd int64) error {
 	for i := len(k.files) - 1; i >= 0; i-- {
 		kf := k.files[i]
 		if kf.idx.Header().EndPhyOffset < logEnd && kf.idx.Count() > 0 {

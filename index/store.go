@@ -213,6 +213,33 @@ func (s *Store) DeleteBefore(logMin int64) (int, error) {
 	return n, err
 }
 
+// Truncate drops every consume-queue entry and index entry whose message
+// lies at or past logEnd and moves dispatch back there; the broker calls it
+// after cutting the commit log at runtime (a slave truncating to its
+// master, RocketMQ truncateDirtyFiles). logEnd must be a record boundary.
+// It runs on the dispatcher.
+func (s *Store) Truncate(logEnd int64) error {
+	return s.do(func() error { return s.truncate(logEnd) })
+}
+
+// truncate is Truncate's work; dispatcher only.
+func (s *Store) truncate(logEnd int64) error {
+	for _, q := range s.queueList(nil) {
+		if err := q.truncate(s.log.MinOffset(), logEnd); err != nil {
+			return err
+		}
+	}
+	if s.keys != nil {
+		if err := s.keys.truncate(logEnd); err != nil {
+			return err
+		}
+	}
+	if s.reputOffset.Load() > logEnd {
+		s.restartScan(logEnd)
+	}
+	return nil
+}
+
 // do runs fn on the dispatcher and returns its error.
 func (s *Store) do(fn func() error) error {
 	done := make(chan error, 1)

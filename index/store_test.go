@@ -285,3 +285,49 @@ func TestBadTopicGetsNoQueue(t *testing.T) {
 		t.Fatal("topic charset")
 	}
 }
+
+func TestTruncateDropsEntriesPastOffsetAndRedispatches(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	s, err := openStopped(testConfig(dir, l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeStopped()
+	var phys []int64
+	for i := range 10 {
+		p, _ := appendMsg(t, l, msg{topic: "T", keys: fmt.Sprint("k", i)})
+		phys = append(phys, p)
+	}
+	s.dispatchBatch()
+	s.endBatch()
+	hits := func(i int) []int64 {
+		res, err := s.QueryKey(nil, "T", fmt.Sprint("k", i), 0, 1<<62, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.PhyOffsets
+	}
+	if err := s.truncate(phys[6]); err != nil {
+		t.Fatal(err)
+	}
+	q := mustQueue(t, s, "T", 0)
+	if q.MaxOffset() != 6 || s.DispatchedOffset() != phys[6] {
+		t.Fatalf("after truncate: max offset %d dispatched %d, want 6 %d", q.MaxOffset(), s.DispatchedOffset(), phys[6])
+	}
+	for i := range 10 {
+		if got := len(hits(i)); got != map[bool]int{true: 1, false: 0}[i < 6] {
+			t.Fatalf("k%d: %d hits after truncate", i, got)
+		}
+	}
+	s.dispatchBatch() // the log still holds the records: re-dispatch is exact
+	s.endBatch()
+	if q.MaxOffset() != 10 {
+		t.Fatalf("max offset %d after re-dispatch, want 10", q.MaxOffset())
+	}
+	for i := range 10 {
+		if got := hits(i); !slices.Equal(got, []int64{phys[i]}) {
+			t.Fatalf("k%d: %v, want exactly [%d]", i, got, phys[i])
+		}
+	}
+}
