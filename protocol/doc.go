@@ -66,7 +66,8 @@
 // again or Reset. Typed headers decoded from a Command share that lifetime.
 // Detach (or Clone) copies a command out when it must outlive its frame,
 // for example a pull held for long polling. Bodies decoded by Decode*Body
-// functions (heartbeat, consumer list, lock batch) own their strings.
+// functions (heartbeat, consumer list, lock batch, reset offset) own their
+// strings.
 //
 // # Files
 //
@@ -77,8 +78,9 @@
 //	header_binary.go        ROCKETMQ header codec
 //	header_json.go          JSON header codec
 //	json_scan.go            the hand-written JSON scanner both JSON paths use
-//	header_*.go             typed broker headers (Decode from / Encode into a Command)
-//	body_*.go               heartbeat, consumer-list and lock-batch bodies
+//	header_fields.go        extReader (lenient typed-header reads) and HeaderError
+//	header_*.go             typed broker and broker-to-client headers (Decode from / Encode into a Command)
+//	body_*.go               heartbeat, consumer-list, lock-batch and reset-offset bodies
 //	message*.go             stored-message layout and properties
 //	namesrv*.go             NameServer headers and bodies
 package protocol

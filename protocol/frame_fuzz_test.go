@@ -154,7 +154,7 @@ func FuzzDecodeJSONHeader(f *testing.F) {
 		if c.SerializeType != SerializeJSON || string(c.Body) != "body" {
 			t.Fatalf("decoded %+v", c)
 		}
-		decodeTypedHeaders(&c)
+		decodeTypedHeaders(t, &c)
 		c.Detach()
 		checkReencode(t, &c, SerializeJSON)
 		checkReencode(t, &c, SerializeRocketMQ)
@@ -187,12 +187,12 @@ func FuzzDecodeBinaryHeader(f *testing.F) {
 }
 
 // decodeTypedHeaders runs every typed-header decoder over c: none may
-// panic, whatever the ext fields hold.
-func decodeTypedHeaders(c *Command) {
-	var send SendMessageRequestHeader
-	_ = send.Decode(c)
+// panic, whatever the ext fields hold, and the one-pass send-header decoder
+// must agree with its naive model.
+func decodeTypedHeaders(t *testing.T, c *Command) {
+	checkSendDecodeMatchesModel(t, c)
 	c.Code = int32(ReqSendBatchMessage)
-	_ = send.Decode(c)
+	checkSendDecodeMatchesModel(t, c)
 	for _, h := range []interface{ Decode(*Command) error }{
 		&SendMessageResponseHeader{}, &PullMessageRequestHeader{}, &PullMessageResponseHeader{},
 		&QueryConsumerOffsetRequestHeader{}, &UpdateConsumerOffsetRequestHeader{}, &QueueRequestHeader{},

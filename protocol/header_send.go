@@ -1,5 +1,10 @@
 package protocol
 
+import (
+	"math"
+	"math/bits"
+)
+
 // SendMessageRequestHeader is the custom header of SEND_MESSAGE (10),
 // SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and SEND_REPLY_MESSAGE
 // (324/325): J4 common/protocol/header/SendMessageRequestHeader.java and its
@@ -54,32 +59,151 @@ func UsesShortSendHeader(code RequestCode) bool {
 	return code == ReqSendMessageV2 || code == ReqSendBatchMessage || code == ReqSendReplyMessageV2
 }
 
+// sendFields lists the send-header fields in short-name order a..n; the
+// index of a field is its bit in sendRequired and in Decode's masks.
+var sendFields = [...]sendField{
+	sendProducerGroup, sendTopic, sendDefaultTopic, sendDefaultQueueNums, sendQueueID, sendSysFlag,
+	sendBornTimestamp, sendFlag, sendProperties, sendReconsumeTimes, sendUnitMode, sendMaxReconsumeTimes,
+	sendBatch, sendBrokerName,
+}
+
+// sendRequired marks the required fields a..h.
+const sendRequired uint16 = 1<<8 - 1
+
+// sendFieldIndex returns the index in sendFields of key, or -1.
+func sendFieldIndex(key string, short bool) int {
+	if short {
+		if len(key) == 1 && key[0] >= 'a' && key[0] < 'a'+byte(len(sendFields)) {
+			return int(key[0] - 'a')
+		}
+		return -1
+	}
+	switch key {
+	case "producerGroup":
+		return 0
+	case "topic":
+		return 1
+	case "defaultTopic":
+		return 2
+	case "defaultTopicQueueNums":
+		return 3
+	case "queueId":
+		return 4
+	case "sysFlag":
+		return 5
+	case "bornTimestamp":
+		return 6
+	case "flag":
+		return 7
+	case "properties":
+		return 8
+	case "reconsumeTimes":
+		return 9
+	case "unitMode":
+		return 10
+	case "maxReconsumeTimes":
+		return 11
+	case "batch":
+		return 12
+	case "bname":
+		return 13
+	}
+	return -1
+}
+
 // Decode reads the header from c, in the short-name form when c's code
-// calls for it (UsesShortSendHeader) and the long-name form otherwise.
+// calls for it (UsesShortSendHeader) and the long-name form otherwise. It
+// is the hottest header decoder, so it reads the ext fields in one pass
+// instead of looking each field up; the result is the same as the other
+// decoders' (the last of repeated keys wins, a required field that is
+// absent or empty is ErrMissingField, a malformed one ErrBadField, a
+// malformed optional number reads as absent).
 func (h *SendMessageRequestHeader) Decode(c *Command) error {
 	short := UsesShortSendHeader(RequestCode(c.Code))
-	name := func(f sendField) string {
-		if short {
-			return f.short
+	*h = SendMessageRequestHeader{}
+	failed := sendRequired // required fields not (yet) read successfully
+	var malformed uint16   // of those, the ones whose value did not parse
+	for _, f := range c.ext {
+		i := sendFieldIndex(f.Key, short)
+		if i < 0 {
+			continue
 		}
-		return f.long
+		bit := uint16(1) << i
+		if h.set(i, f.Value) {
+			failed &^= bit
+			malformed &^= bit
+			continue
+		}
+		failed |= bit & sendRequired
+		malformed &^= bit
+		if f.Value != "" {
+			malformed |= bit
+		}
 	}
-	r := extReader{c: c, header: "SendMessageRequestHeader"}
-	h.ProducerGroup = r.str(name(sendProducerGroup), true)
-	h.Topic = r.str(name(sendTopic), true)
-	h.DefaultTopic = r.str(name(sendDefaultTopic), true)
-	h.DefaultTopicQueueNums = r.i32(name(sendDefaultQueueNums), true)
-	h.QueueID = r.i32(name(sendQueueID), true)
-	h.SysFlag = r.i32(name(sendSysFlag), true)
-	h.BornTimestamp = r.i64(name(sendBornTimestamp), true)
-	h.Flag = r.i32(name(sendFlag), true)
-	h.Properties = r.str(name(sendProperties), false)
-	h.ReconsumeTimes = r.i32(name(sendReconsumeTimes), false)
-	h.UnitMode = r.boolean(name(sendUnitMode))
-	h.MaxReconsumeTimes, h.HasMaxReconsumeTimes = r.optI32(name(sendMaxReconsumeTimes))
-	h.Batch = r.boolean(name(sendBatch))
-	h.BrokerName = r.str(name(sendBrokerName), false)
-	return r.err
+	if failed == 0 {
+		return nil
+	}
+	i := bits.TrailingZeros16(failed)
+	err := &HeaderError{Header: "SendMessageRequestHeader", Field: sendFields[i].long, Err: ErrMissingField}
+	if short {
+		err.Field = sendFields[i].short
+	}
+	if malformed&(1<<i) != 0 {
+		err.Err = ErrBadField
+	}
+	return err
+}
+
+// set stores v into field i and reports whether it is a usable value: a
+// non-empty string, a number in range, any boolean text.
+func (h *SendMessageRequestHeader) set(i int, v string) bool {
+	switch i {
+	case 0:
+		h.ProducerGroup = v
+	case 1:
+		h.Topic = v
+	case 2:
+		h.DefaultTopic = v
+	case 3:
+		return setInt32(&h.DefaultTopicQueueNums, v)
+	case 4:
+		return setInt32(&h.QueueID, v)
+	case 5:
+		return setInt32(&h.SysFlag, v)
+	case 6:
+		n, ok := parseInt(stringBytes(v))
+		h.BornTimestamp = n
+		return ok
+	case 7:
+		return setInt32(&h.Flag, v)
+	case 8:
+		h.Properties = v
+	case 9:
+		return setInt32(&h.ReconsumeTimes, v)
+	case 10:
+		h.UnitMode = parseBool(stringBytes(v))
+		return true
+	case 11:
+		h.HasMaxReconsumeTimes = setInt32(&h.MaxReconsumeTimes, v)
+		return h.HasMaxReconsumeTimes
+	case 12:
+		h.Batch = parseBool(stringBytes(v))
+		return true
+	case 13:
+		h.BrokerName = v
+	}
+	return v != ""
+}
+
+// setInt32 parses v into *dst (0 when it does not parse or overflows).
+func setInt32(dst *int32, v string) bool {
+	n, ok := parseInt(stringBytes(v))
+	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+		*dst = 0
+		return false
+	}
+	*dst = int32(n)
+	return true
 }
 
 // Encode adds the long-name fields to c (for SEND_MESSAGE and
