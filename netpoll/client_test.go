@@ -232,3 +232,49 @@ func TestClientClosesConnectionOnOversizedFrame(t *testing.T) {
 		t.Fatalf("err = %v, want ErrConnClosed", err)
 	}
 }
+
+// TestClientQueueIsBounded: against a peer that never reads, the bytes
+// waiting on one connection stop at MaxQueuedBytes and further requests
+// fail fast with ErrQueueFull.
+func TestClientQueueIsBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			accepted <- nc // held open, never read
+		}
+	}()
+	cl := NewClient(ClientConfig{MaxQueuedBytes: 1 << 20, RequestTimeout: time.Minute})
+	big := protocol.NewRequest(codeEcho)
+	big.Body = make([]byte, 32<<20) // more than the socket buffers take
+	writer := make(chan error, 1)
+	go func() {
+		_, err := cl.Invoke(context.Background(), ln.Addr().String(), big)
+		writer <- err
+	}()
+	peer := recvOrFail(t, accepted, "accepted connection")
+	defer peer.Close()
+	var full bool
+	for i := 0; i < 100 && !full; i++ {
+		req := protocol.NewRequest(codeEcho)
+		req.Body = make([]byte, 256<<10)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := cl.Invoke(ctx, ln.Addr().String(), req)
+		cancel()
+		full = errors.Is(err, ErrQueueFull)
+	}
+	if !full {
+		t.Fatal("no ErrQueueFull after queueing far more than MaxQueuedBytes")
+	}
+	if err := cl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := recvOrFail(t, writer, "blocked writer"); err == nil {
+		t.Fatal("the blocked request succeeded")
+	}
+}
