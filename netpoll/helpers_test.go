@@ -56,7 +56,7 @@ func startServer(tb testing.TB, cfg Config, setup func(s *Server)) *Server {
 		cfg.NumEventLoops = 2
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		cfg.Logger = quietLogger()
 	}
 	s, err := NewServer(cfg)
 	if err != nil {
@@ -71,6 +71,9 @@ func startServer(tb testing.TB, cfg Config, setup func(s *Server)) *Server {
 	tb.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// quietLogger discards everything.
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // echoHandler answers with the request's body and remark "echo".
 func echoHandler(c *Conn, req *protocol.Command) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -231,4 +232,28 @@ func TestNewServerRejectsBadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCloseStopsOwnedGoroutines: after Server.Close and Client.Close, none
+// of the goroutines they started is left.
+func TestCloseStopsOwnedGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s, err := NewServer(Config{Addr: "127.0.0.1:0", IdleTimeout: time.Minute, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Handle(codeEcho, echoHandler)
+	s.OnClose(func(*Conn) {})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cl := NewClient(ClientConfig{Logger: quietLogger()})
+	mustEcho(t, cl, s.Addr())
+	if err := cl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "goroutines to exit", func() bool { return runtime.NumGoroutine() <= before })
 }
