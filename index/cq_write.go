@@ -186,6 +186,11 @@ func (q *ConsumeQueue) deleteBefore(logMin int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Sync first: mmapstore's Flush starts at its flushed offset, which must
+	// not be left inside a deleted segment.
+	if err := q.segs.Flush(); err != nil {
+		return 0, err
+	}
 	n, err := q.segs.DeleteBefore(k * EntrySize)
 	if k > lo {
 		q.minOffset.Store(k)

@@ -68,19 +68,31 @@ func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, re
 	if err != nil || ok {
 		return err
 	}
-	if kf, err = k.roll(); err != nil {
+	if kf, err = k.active(); err != nil { // rolls: the file is full
 		return err
 	}
 	_, err = kf.idx.Put(hash, phyOffset, storeTimestamp)
 	return err
 }
 
-// active returns the file being written, creating the first one.
+// active returns the file being written, with its writer cache on,
+// creating the first one.
 func (k *keyIndex) active() (*keyFile, error) {
 	if n := len(k.files); n > 0 && !k.files[n-1].idx.Full() {
-		return k.files[n-1], nil
+		kf := k.files[n-1]
+		if err := kf.idx.Cache(); err != nil {
+			return nil, fmt.Errorf("index: %s: %w", kf.path, err)
+		}
+		return kf, nil
 	}
-	return k.roll()
+	kf, err := k.roll()
+	if err != nil {
+		return nil, err
+	}
+	if err := kf.idx.Cache(); err != nil {
+		return nil, fmt.Errorf("index: %s: %w", kf.path, err)
+	}
+	return kf, nil
 }
 
 // roll starts a new file where the last one ended; the full one is
@@ -103,6 +115,9 @@ func (k *keyIndex) roll() (*keyFile, error) {
 	k.mu.Unlock()
 	if full != nil {
 		if err := full.publish(); err != nil {
+			return nil, err
+		}
+		if err := full.idx.Uncache(); err != nil {
 			return nil, err
 		}
 		if err := full.f.Sync(); err != nil {

@@ -47,12 +47,18 @@ type Entry struct {
 	Prev      int32 // older entry in the same slot, 0 = end of chain
 }
 
-// File is one index file over a Region. Put, Truncate, Repair and
-// WriteHeader write; they must not run concurrently with each other. The
-// header a writer changes is kept in memory and reaches the region only in
-// WriteHeader, so that a writer can batch it. Lookup reads the region only
-// (header included) and so may run concurrently with a writer whose region
-// tolerates it (pread and pwrite do).
+// File is one index file over a Region. Put, Has, Truncate, Repair,
+// Cache, Uncache and WriteHeader are the writer's; they must not run
+// concurrently with each other. The header a writer changes is kept in
+// memory and reaches the region only in WriteHeader, so that a writer can
+// batch it. Lookup reads the region only (header included) and so may run
+// concurrently with a writer whose region tolerates it (pread and pwrite
+// do).
+//
+// With Cache on, the writer also keeps the slot table in memory and buffers
+// entries: a Put then costs no I/O, and WriteHeader writes the buffered
+// entries (one write), then each changed slot, then the header. Readers of
+// the region see a batch once its header is written.
 type File struct {
 	r       Region
 	h       Header // the writer's header; written to r by WriteHeader
@@ -62,6 +68,12 @@ type File struct {
 	wbuf    [EntrySize]byte
 	hbuf    [HeaderSize]byte // WriteHeader's buffer
 	err     error            // sticky: the first region error of a writer method
+
+	// writer cache, nil/empty unless Cache was called
+	cache    []int32 // slot table
+	dirty    []int32 // slots changed since the last WriteHeader (may repeat)
+	pend     []byte  // entries not yet written, starting with entry pendFrom
+	pendFrom int32
 }
 
 func newFile(r Region, slots, entries int) (*File, error) {
@@ -114,8 +126,10 @@ func Load(r Region, slots, entries int) (*File, error) {
 // until WriteHeader).
 func (f *File) Header() Header { return f.h }
 
-// WriteHeader writes the writer's header to the region.
+// WriteHeader writes what the writer buffered (with Cache: entries, then
+// changed slots) and then the writer's header to the region.
 func (f *File) WriteHeader() error {
+	f.writePending()
 	AppendHeader(f.hbuf[:0], f.h)
 	if _, err := f.r.WriteAt(f.hbuf[:], 0); err != nil && f.err == nil {
 		f.err = fmt.Errorf("idxfile: write header: %w", err)
@@ -132,10 +146,27 @@ func (f *File) Full() bool { return f.h.IndexCount >= f.entries }
 // Count returns the number of entries written.
 func (f *File) Count() int { return int(f.h.IndexCount) - 1 }
 
-// Entry reads entry n (1 <= n < entries).
+// Entry reads entry n (1 <= n < entries) as the writer sees it.
 func (f *File) Entry(n int32) (Entry, error) {
 	var b [EntrySize]byte
-	return f.readEntry(b[:], n)
+	return f.writerEntry(b[:], n)
+}
+
+// writerEntry reads entry n from the pending buffer or the region.
+func (f *File) writerEntry(buf []byte, n int32) (Entry, error) {
+	if i := int(n-f.pendFrom) * EntrySize; len(f.pend) > 0 && n >= f.pendFrom && i < len(f.pend) {
+		return decodeEntry(f.pend[i:]), nil
+	}
+	return f.readEntry(buf, n)
+}
+
+func decodeEntry(b []byte) Entry {
+	return Entry{
+		KeyHash:   int32(binary.BigEndian.Uint32(b)),
+		PhyOffset: int64(binary.BigEndian.Uint64(b[4:])),
+		TimeDiff:  int32(binary.BigEndian.Uint32(b[12:])),
+		Prev:      int32(binary.BigEndian.Uint32(b[16:])),
+	}
 }
 
 // readEntry reads entry n using buf (EntrySize bytes) as scratch.
@@ -146,21 +177,26 @@ func (f *File) readEntry(buf []byte, n int32) (Entry, error) {
 	if _, err := f.r.ReadAt(buf[:EntrySize], f.entryAt+int64(n)*EntrySize); err != nil {
 		return Entry{}, fmt.Errorf("idxfile: read entry %d: %w", n, err)
 	}
-	return Entry{
-		KeyHash:   int32(binary.BigEndian.Uint32(buf)),
-		PhyOffset: int64(binary.BigEndian.Uint64(buf[4:])),
-		TimeDiff:  int32(binary.BigEndian.Uint32(buf[12:])),
-		Prev:      int32(binary.BigEndian.Uint32(buf[16:])),
-	}, nil
+	return decodeEntry(buf), nil
 }
 
-// writeEntry writes entry n (writer only).
+func appendEntry(dst []byte, e Entry) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(e.KeyHash))
+	dst = binary.BigEndian.AppendUint64(dst, uint64(e.PhyOffset))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(e.TimeDiff))
+	return binary.BigEndian.AppendUint32(dst, uint32(e.Prev))
+}
+
+// writeEntry writes entry n, or buffers it with Cache on (writer only).
 func (f *File) writeEntry(n int32, e Entry) {
-	w := f.wbuf[:]
-	binary.BigEndian.PutUint32(w, uint32(e.KeyHash))
-	binary.BigEndian.PutUint64(w[4:], uint64(e.PhyOffset))
-	binary.BigEndian.PutUint32(w[12:], uint32(e.TimeDiff))
-	binary.BigEndian.PutUint32(w[16:], uint32(e.Prev))
+	if f.cache != nil && (len(f.pend) == 0 || n == f.pendFrom+int32(len(f.pend)/EntrySize)) {
+		if len(f.pend) == 0 {
+			f.pendFrom = n
+		}
+		f.pend = appendEntry(f.pend, e)
+		return
+	}
+	w := appendEntry(f.wbuf[:0], e)
 	if _, err := f.r.WriteAt(w, f.entryAt+int64(n)*EntrySize); err != nil && f.err == nil {
 		f.err = fmt.Errorf("idxfile: write entry %d: %w", n, err)
 	}
@@ -188,13 +224,31 @@ func (f *File) writeInt32(off int64, v int32) {
 	}
 }
 
+// slotIndex returns keyHash's slot number.
+func (f *File) slotIndex(keyHash int32) int32 { return int32(uint32(keyHash) % uint32(f.slots)) }
+
 // rawSlot returns the stored slot value unchecked (writer only).
 func (f *File) rawSlot(keyHash int32) int32 {
+	if f.cache != nil {
+		return f.cache[f.slotIndex(keyHash)]
+	}
 	v, err := f.readInt32(f.wbuf[:], f.slotPos(keyHash))
 	if err != nil && f.err == nil {
 		f.err = err
 	}
 	return v
+}
+
+// setSlot sets keyHash's slot (writer only): in the cache, to be written
+// by WriteHeader, or straight to the region.
+func (f *File) setSlot(keyHash, v int32) {
+	if f.cache != nil {
+		i := f.slotIndex(keyHash)
+		f.cache[i] = v
+		f.dirty = append(f.dirty, i)
+		return
+	}
+	f.writeInt32(f.slotPos(keyHash), v)
 }
 
 // slot returns the head entry of keyHash's slot, or 0 when the stored value
@@ -205,4 +259,60 @@ func (f *File) slot(keyHash int32) int32 {
 		return 0
 	}
 	return v
+}
+
+// Cache loads the slot table into memory and turns on entry buffering
+// (see File). The writer calls it on the file it is about to fill; it costs
+// 4 bytes of memory per slot.
+func (f *File) Cache() error {
+	if f.cache != nil {
+		return nil
+	}
+	cache := make([]int32, f.slots)
+	raw := make([]byte, min(len(cache)*SlotSize, 64<<10))
+	for i := 0; i < len(cache); {
+		chunk := raw[:min(len(raw), (len(cache)-i)*SlotSize)]
+		if _, err := f.r.ReadAt(chunk, HeaderSize+int64(i)*SlotSize); err != nil {
+			return fmt.Errorf("idxfile: read slot table: %w", err)
+		}
+		for j := 0; j < len(chunk); j += SlotSize {
+			cache[i] = int32(binary.BigEndian.Uint32(chunk[j:]))
+			i++
+		}
+	}
+	f.cache = cache
+	return nil
+}
+
+// Uncache writes what is buffered and drops the cache.
+func (f *File) Uncache() error {
+	err := f.WriteHeader()
+	f.cache, f.dirty, f.pend = nil, nil, nil
+	return err
+}
+
+// writePending writes buffered entries, then changed slots.
+func (f *File) writePending() {
+	if len(f.pend) > 0 && f.err == nil {
+		if _, err := f.r.WriteAt(f.pend, f.entryAt+int64(f.pendFrom)*EntrySize); err != nil {
+			f.err = fmt.Errorf("idxfile: write entries from %d: %w", f.pendFrom, err)
+		}
+	}
+	f.pend = f.pend[:0]
+	for _, i := range f.dirty {
+		if f.err != nil {
+			break
+		}
+		f.writeInt32(HeaderSize+int64(i)*SlotSize, f.cache[i])
+	}
+	f.dirty = f.dirty[:0]
+}
+
+// trimPending drops buffered entries numbered count and above.
+func (f *File) trimPending(count int32) {
+	if len(f.pend) == 0 {
+		return
+	}
+	keep := max(int(count-f.pendFrom), 0) * EntrySize
+	f.pend = f.pend[:min(keep, len(f.pend))]
 }

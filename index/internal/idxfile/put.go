@@ -16,7 +16,7 @@ func (f *File) Put(keyHash int32, phyOffset, storeTimestamp int64) (bool, error)
 	prev := f.slot(keyHash)
 	f.writeEntry(n, Entry{KeyHash: keyHash, PhyOffset: phyOffset,
 		TimeDiff: timeDiff(storeTimestamp, f.h.BeginTimestamp), Prev: prev})
-	f.writeInt32(f.slotPos(keyHash), n)
+	f.setSlot(keyHash, n)
 	if f.err != nil {
 		return false, f.err
 	}
@@ -56,7 +56,7 @@ func timeDiff(storeTimestamp, beginTimestamp int64) int32 {
 // message at the file's EndPhyOffset. Writer only.
 func (f *File) Has(keyHash int32, phyOffset int64) (bool, error) {
 	for n := f.slot(keyHash); n > 0; {
-		e, err := f.readEntry(f.wbuf[:], n)
+		e, err := f.writerEntry(f.wbuf[:], n)
 		if err != nil {
 			return false, err
 		}

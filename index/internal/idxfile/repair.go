@@ -9,7 +9,7 @@ package idxfile
 func (f *File) Truncate(phyOffset int64) (int, error) {
 	removed := 0
 	for n := f.h.IndexCount - 1; n >= 1 && f.err == nil; n-- {
-		e, err := f.readEntry(f.wbuf[:], n)
+		e, err := f.writerEntry(f.wbuf[:], n)
 		if err != nil {
 			return removed, err
 		}
@@ -20,6 +20,7 @@ func (f *File) Truncate(phyOffset int64) (int, error) {
 		f.h.IndexCount = n
 		removed++
 	}
+	f.trimPending(f.h.IndexCount)
 	if removed > 0 {
 		if err := f.resetEnd(phyOffset); err != nil {
 			return removed, err
@@ -37,7 +38,7 @@ func (f *File) undo(n int32, e Entry) {
 	if prev < 0 || prev >= n {
 		prev = 0
 	}
-	f.writeInt32(f.slotPos(e.KeyHash), prev)
+	f.setSlot(e.KeyHash, prev)
 	if prev == 0 {
 		f.h.HashSlotCount = max(f.h.HashSlotCount-1, 0)
 	}
@@ -52,7 +53,7 @@ func (f *File) resetEnd(phyOffset int64) error {
 		f.h.EndTimestamp = f.h.BeginTimestamp
 		return nil
 	}
-	e, err := f.readEntry(f.wbuf[:], n)
+	e, err := f.writerEntry(f.wbuf[:], n)
 	if err != nil {
 		return err
 	}
@@ -66,9 +67,13 @@ func (f *File) resetEnd(phyOffset int64) error {
 // region) is walked back along the chain to the newest counted entry, a
 // slot out of range otherwise is emptied, the non-empty slots are counted
 // and the end fields are set from the newest entry. It reads the whole slot
-// table, so it runs once, at open, on the file that was being written. It
-// writes the header and returns the number of slots it changed.
+// table, so it runs once, at open, on the file that was being written; it
+// turns the cache off. It writes the header and returns the number of slots it
+// changed.
 func (f *File) Repair() (int, error) {
+	if err := f.Uncache(); err != nil { // Repair works on the region itself
+		return 0, err
+	}
 	count := f.h.IndexCount
 	changed, used := 0, int32(0)
 	var buf [EntrySize]byte
