@@ -52,10 +52,18 @@
 // phyOffset, timeDiff in seconds, prevIndex). The key is topic + "#" + key,
 // hashed as abs(Java hash); a message gets an entry for its UNIQ_KEY and
 // for every non-empty space-separated KEYS value. A file is full at
-// IndexEntries-1 entries; the next starts where it ended. Index files are
-// read and written with pread and pwrite rather than mapped: mmapstore maps
-// only offset-named segments and hands out read-only views, while an index
-// file is named by time and updated in place.
+// IndexEntries-1 entries; the next starts where it ended, and the full one
+// is synced (RocketMQ syncs index files only when full and at shutdown).
+//
+// Index files are read and written with pread and pwrite rather than
+// mapped: mmapstore maps only offset-named segments and hands out
+// read-only views, while an index file is named by time and updated in
+// place. To keep that cheap the dispatcher holds the newest file's slot
+// table in memory (4 bytes per slot, 20 MB at the default) and buffers its
+// entries; at the end of each batch it writes the entries (one pwrite),
+// each changed slot, then the header. Queries read the files only, so they
+// see a batch once its header is written; a crash between those writes
+// leaves slots ahead of the header, which recovery walks back.
 //
 // # Dispatch
 //

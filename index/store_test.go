@@ -331,3 +331,76 @@ func TestTruncateDropsEntriesPastOffsetAndRedispatches(t *testing.T) {
 		}
 	}
 }
+
+func TestTagsCodeHookSetsScheduleDeliveryTime(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	cfg := testConfig(dir, l)
+	cfg.TagsCode = func(m *protocol.StoredMessage, def int64) int64 {
+		if string(m.Topic) == "SCHEDULE_TOPIC_XXXX" {
+			return m.StoreTimestamp + 5000 // level 3 = 10 s in RocketMQ; any delay will do here
+		}
+		return def
+	}
+	s := openStore(t, cfg)
+	appendMsg(t, l, msg{topic: "SCHEDULE_TOPIC_XXXX", queueID: 2, tags: "TagA"})
+	appendMsg(t, l, msg{topic: "Plain", tags: "TagA"})
+	waitDispatched(t, s, l)
+	e := entries(t, mustQueue(t, s, "SCHEDULE_TOPIC_XXXX", 2))[0]
+	ts, err := storeTimestamp(l, e.PhyOffset)
+	if err != nil || e.TagsCode != ts+5000 {
+		t.Fatalf("schedule tags code %d, want store time %d + 5000 (%v)", e.TagsCode, ts, err)
+	}
+	if e := entries(t, mustQueue(t, s, "Plain", 0))[0]; e.TagsCode != 2598919 {
+		t.Fatalf("plain tags code %d", e.TagsCode)
+	}
+}
+
+// TestReadersDuringDispatch reads queues and queries keys while messages
+// are appended and dispatched; run with -race.
+func TestReadersDuringDispatch(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	cfg := testConfig(dir, l)
+	cfg.IndexEntries = 64 // roll files while readers run
+	cfg.BatchRecords = 16
+	s := openStore(t, cfg)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var dst []Entry
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if q := s.Queue("T", 0); q != nil && q.MaxOffset() > 0 {
+					var err error
+					dst, err = q.ReadEntries(dst[:0], q.MinOffset(), 32)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if _, err := s.QueryKey(nil, "T", "hot", 0, 1<<62, 32); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 600 {
+		appendMsg(t, l, msg{topic: "T", keys: fmt.Sprint("hot k", i)})
+	}
+	waitDispatched(t, s, l)
+	close(stop)
+	wg.Wait()
+	res, err := s.QueryKey(nil, "T", "hot", 0, 1<<62, 1000)
+	if err != nil || len(res.PhyOffsets) != 600 {
+		t.Fatalf("%d hits for a key on every message, want 600 (%v)", len(res.PhyOffsets), err)
+	}
+}
