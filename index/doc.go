@@ -13,7 +13,7 @@
 //	q.ReadEntries(dst, cqIndex, 32)       // entries for a pull; dst is the caller's
 //	q.OffsetByTime(ts, index.BoundaryLower)
 //	s.QueryKey(dst, topic, key, t1, t2, 32)
-//	s.DeleteBefore(log.MinOffset())       // after commit-log retention
+//	s.Truncate(offset)                    // after cutting the log at runtime (HA)
 //	s.Close()                             // before log.Close()
 //
 // Entry, AppendEntry, DecodeEntry and TagsCodeOf are the entry codec and
@@ -102,8 +102,9 @@
 // # Goroutines and locks
 //
 // Store owns dispatchLoop (the only writer of queues and index files;
-// DeleteBefore runs on it as a request) and flushLoop (syncs the queues
-// every FlushInterval, RocketMQ flushIntervalConsumeQueue). Both start in
+// DeleteBefore and Truncate run on it as requests) and flushLoop (syncs the
+// queues every FlushInterval, RocketMQ flushIntervalConsumeQueue, and asks
+// for DeleteBefore when the log's minimum offset rose). Both start in
 // Open and are stopped and awaited by Close, which then dispatches what the
 // log confirmed meanwhile and closes the files.
 //

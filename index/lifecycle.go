@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"runtime/pprof"
 	"time"
 )
@@ -13,12 +14,15 @@ func (s *Store) labeled(name string, fn func()) {
 
 // flushLoop syncs the consume queues every FlushInterval, then records in
 // the checkpoint the store time that is now durable in them (RocketMQ
-// FlushConsumeQueueService + logicsMsgTimestamp).
+// FlushConsumeQueueService + logicsMsgTimestamp). When the commit log's
+// minimum offset has risen since the last tick, it has the dispatcher
+// delete what now points below it (RocketMQ CleanConsumeQueueService).
 func (s *Store) flushLoop() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.FlushInterval)
 	defer t.Stop()
 	var queues []*ConsumeQueue
+	lastMin := s.log.MinOffset()
 	for {
 		select {
 		case <-s.quit:
@@ -26,6 +30,12 @@ func (s *Store) flushLoop() {
 		case <-t.C:
 		}
 		queues = s.flushQueues(queues[:0])
+		if m := s.log.MinOffset(); m > lastMin {
+			if _, err := s.DeleteBefore(m); err != nil && !errors.Is(err, ErrClosed) {
+				s.cfg.Logger.Error("index: deleting files below the commit log's minimum failed", "min", m, "err", err)
+			}
+			lastMin = m
+		}
 	}
 }
 

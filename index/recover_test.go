@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/fastmq/fastmq/mmapstore"
 )
@@ -207,5 +209,54 @@ func TestRecoverRefillsLostConsumeQueueTail(t *testing.T) {
 				t.Fatalf("T2/1 (the newest entry's queue) not refilled: %d entries, want %d", len(got["T2/1"]), len(want["T2/1"]))
 			}
 		})
+	}
+}
+
+// TestRetentionOfTheLogDeletesDerivedFiles lets commit-log retention delete
+// segments and checks that the flusher notices the risen minimum offset,
+// moves the queue's min offset up to it and deletes the index files that
+// end below it. (Consume-queue segment deletion is TestDeleteBeforeMovesMinOffset.)
+func TestRetentionOfTheLogDeletesDerivedFiles(t *testing.T) {
+	dir := t.TempDir()
+	var hours []string
+	for h := range 24 {
+		hours = append(hours, fmt.Sprint(h))
+	}
+	l, err := mmapstore.Open(mmapstore.Config{StorePathRootDir: dir, MappedFileSizeCommitLog: testLogSegment,
+		MaxMessageSize: 8 << 10, FileReservedTime: 1, DeleteWhen: strings.Join(hours, ";"), Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	cfg := testConfig(dir, l)
+	cfg.FlushInterval = time.Millisecond
+	cfg.IndexEntries = 64
+	s := openStore(t, cfg)
+	body := strings.Repeat("x", 1000)
+	for i := range 600 { // about 5 log segments
+		appendMsg(t, l, msg{topic: "T", body: body, keys: fmt.Sprint("k", i)})
+	}
+	waitDispatched(t, s, l)
+	if n, err := l.DeleteExpired(); err != nil || n == 0 {
+		t.Fatalf("log retention deleted %d segments, %v", n, err)
+	}
+	q := mustQueue(t, s, "T", 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e, err := q.Entry(q.MinOffset())
+		if err == nil && e.PhyOffset >= l.MinOffset() && q.MinOffset() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue min offset %d (entry %+v, %v) never caught up with log min %d", q.MinOffset(), e, err, l.MinOffset())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if prev, err := q.Entry(q.MinOffset() - 1); err == nil {
+		t.Fatalf("entry below the min offset still readable: %+v", prev)
+	}
+	res, err := s.QueryKey(nil, "T", "k0", 0, 1<<62, 10)
+	if err != nil || len(res.PhyOffsets) != 0 {
+		t.Fatalf("k0 of a deleted segment still indexed: %v %v", res.PhyOffsets, err)
 	}
 }

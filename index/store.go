@@ -187,9 +187,9 @@ func (s *Store) QueryKey(dst []int64, topic, key string, begin, end int64, max i
 // DeleteBefore applies commit-log retention to the derived files: consume
 // queue segments whose entries all point below logMin and index files that
 // end below it are deleted, and queue minimum offsets move up (RocketMQ
-// CleanConsumeQueueService). The broker calls it after the log's
-// MinOffset rose. It runs on the dispatcher and returns the number of files
-// deleted.
+// CleanConsumeQueueService). The flusher calls it on its own when the
+// log's MinOffset rose; callers may too. It runs on the dispatcher and
+// returns the number of files deleted.
 func (s *Store) DeleteBefore(logMin int64) (int, error) {
 	var n int
 	err := s.do(func() error {
