@@ -107,7 +107,7 @@ func BenchmarkDispatch(b *testing.B) {
 
 func benchKeyIndex(b *testing.B) *keyIndex {
 	b.Helper()
-	k, err := openKeyIndex(filepath.Join(b.TempDir(), "index"), idxfile.DefaultSlots, idxfile.DefaultEntries, 0, quiet, timeNow, nil)
+	k, err := openKeyIndex(filepath.Join(b.TempDir(), "index"), idxfile.DefaultSlots, idxfile.DefaultEntries, 0, true, quiet, timeNow, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -58,12 +58,15 @@
 // Index files are read and written with pread and pwrite rather than
 // mapped: mmapstore maps only offset-named segments and hands out
 // read-only views, while an index file is named by time and updated in
-// place. To keep that cheap the dispatcher holds the newest file's slot
-// table in memory (4 bytes per slot, 20 MB at the default) and buffers its
-// entries; at the end of each batch it writes the entries (one pwrite),
-// each changed slot, then the header. Queries read the files only, so they
-// see a batch once its header is written; a crash between those writes
-// leaves slots ahead of the header, which recovery walks back.
+// place. To keep that cheap the dispatcher keeps the newest file's slot
+// table in memory twice (its own and a published copy that queries read
+// atomically; 8 bytes per slot, 40 MB at the default) and buffers its
+// entries. At the end of each batch it writes the entries (one pwrite) and
+// the header, then publishes the changed slots in memory; the changed slot
+// pages reach the file every FlushInterval, when the file is full and at
+// Close. After an unclean stop the newest file's slot table is therefore
+// rebuilt from its entries (every entry below the header's count was
+// written before the header). Older files are read with pread alone.
 //
 // # Dispatch
 //
@@ -86,10 +89,9 @@
 // segment up to the first invalid entry or the first whose record ends
 // past the commit log's end; older segments are cut by binary search; the
 // rest is truncated (RocketMQ ConsumeQueue.recover + truncateDirtyLogicFiles).
-// So no entry points past the log's valid end. Index: the newest file's
-// slots that point past its header (a crash between a Put and the header
-// write) are walked back along their chains; entries at or past the log end
-// are undone newest first. Re-dispatch starts at the newest entry's end in
+// So no entry points past the log's valid end. Index: after an unclean
+// stop the newest file's slot table is rebuilt from its entries; entries at
+// or past the log end are undone newest first. Re-dispatch starts at the newest entry's end in
 // any consume queue, moved back to the newest index entry if that is
 // older, and after an unclean stop (mmapstore found the abort marker) to
 // the commit-log segment stored at or before the checkpoint's minimum time
@@ -104,7 +106,8 @@
 // Store owns dispatchLoop (the only writer of queues and index files;
 // DeleteBefore and Truncate run on it as requests) and flushLoop (syncs the
 // queues every FlushInterval, RocketMQ flushIntervalConsumeQueue, and asks
-// for DeleteBefore when the log's minimum offset rose). Both start in
+// for DeleteBefore when the log's minimum offset rose, and for the index
+// slot pages to be written, both on the dispatcher). Both start in
 // Open and are stopped and awaited by Close, which then dispatches what the
 // log confirmed meanwhile and closes the files.
 //
@@ -112,7 +115,8 @@
 // Store.mu (the topic → queue map), keyIndex.mu (the index file list),
 // keyFile.pub (a file's published header). Readers of queues take no lock:
 // a queue's max offset is an atomic published after its entry is written,
-// and segments are reference-counted by mmapstore.
+// and segments are reference-counted by mmapstore. Queries read the newest
+// index file's published slot table with atomic loads.
 //
 // # Slices
 //

@@ -78,10 +78,11 @@ func (k *keyFile) publish() error {
 // configured slot and entry counts.
 var errIndexShape = errors.New("index: index file size does not match IndexSlots/IndexEntries")
 
-// openKeyIndex loads the index files of dir, oldest first. The newest one
-// is repaired (a crash may have left slots ahead of its header) and every
-// file is cut back to logEnd.
-func openKeyIndex(dir string, slots, entries int, logEnd int64, logger *slog.Logger,
+// openKeyIndex loads the index files of dir, oldest first. After an
+// unclean stop the newest one's slot table is rebuilt from its entries (it
+// is written only now and then, see idxfile.File); then every file is cut
+// back to logEnd.
+func openKeyIndex(dir string, slots, entries int, logEnd int64, clean bool, logger *slog.Logger,
 	now func() time.Time, onFull func(int64)) (*keyIndex, error) {
 	k := &keyIndex{dir: dir, slots: slots, entries: entries, logger: logger, now: now, onFull: onFull}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -99,7 +100,7 @@ func openKeyIndex(dir string, slots, entries int, logEnd int64, logger *slog.Log
 		}
 		k.files = append(k.files, kf)
 	}
-	if err := k.recover(logEnd); err != nil {
+	if err := k.recover(logEnd, clean); err != nil {
 		k.close()
 		return nil, err
 	}
@@ -145,18 +146,16 @@ func (k *keyIndex) load(path string) (*keyFile, error) {
 	return kf, nil
 }
 
-// recover repairs the newest file and removes entries at or past logEnd
-// from every file that has some.
-func (k *keyIndex) recover(logEnd int64) error {
-	if n := len(k.files); n > 0 {
+// recover rebuilds the newest file's slots after an unclean stop and
+// removes entries at or past logEnd from every file that has some.
+func (k *keyIndex) recover(logEnd int64, clean bool) error {
+	if n := len(k.files); n > 0 && !clean {
 		last := k.files[n-1]
-		changed, err := last.idx.Repair()
+		changed, err := last.idx.Rebuild()
 		if err != nil {
-			return fmt.Errorf("index: repair %s: %w", last.path, err)
+			return fmt.Errorf("index: rebuild %s: %w", last.path, err)
 		}
-		if changed > 0 {
-			k.logger.Warn("index: repaired index file slots left ahead of its header", "file", last.path, "slots", changed)
-		}
+		k.logger.Info("index: rebuilt the newest index file's slots from its entries", "file", last.path, "changedSlots", changed)
 	}
 	return k.truncate(logEnd)
 }

@@ -204,12 +204,28 @@ func (k *keyIndex) deleteBefore(logMin int64) (int, error) {
 	return n, first
 }
 
-// close publishes and syncs the active file and closes every file.
+// flushSlots writes the active file's changed slot pages (the flusher
+// asks for it every FlushInterval). Writer only.
+func (k *keyIndex) flushSlots() error {
+	if n := len(k.files); n > 0 {
+		kf := k.files[n-1]
+		if err := kf.idx.FlushSlots(); err != nil {
+			return err
+		}
+		kf.setPublished(kf.idx.Header())
+	}
+	return nil
+}
+
+// close publishes, writes and syncs the active file and closes every file.
 func (k *keyIndex) close() error {
 	var first error
 	if n := len(k.files); n > 0 {
 		last := k.files[n-1]
 		if err := last.publish(); err != nil {
+			first = err
+		}
+		if err := last.idx.Uncache(); err != nil && first == nil {
 			first = err
 		}
 		if err := last.f.Sync(); err != nil && first == nil {

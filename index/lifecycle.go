@@ -14,7 +14,8 @@ func (s *Store) labeled(name string, fn func()) {
 
 // flushLoop syncs the consume queues every FlushInterval, then records in
 // the checkpoint the store time that is now durable in them (RocketMQ
-// FlushConsumeQueueService + logicsMsgTimestamp). When the commit log's
+// FlushConsumeQueueService + logicsMsgTimestamp), and has the dispatcher
+// write the newest index file's changed slot pages. When the commit log's
 // minimum offset has risen since the last tick, it has the dispatcher
 // delete what now points below it (RocketMQ CleanConsumeQueueService).
 func (s *Store) flushLoop() {
@@ -30,6 +31,11 @@ func (s *Store) flushLoop() {
 		case <-t.C:
 		}
 		queues = s.flushQueues(queues[:0])
+		if s.keys != nil {
+			if err := s.do(s.keys.flushSlots); err != nil && !errors.Is(err, ErrClosed) {
+				s.cfg.Logger.Error("index: writing index slots failed", "err", err)
+			}
+		}
 		if m := s.log.MinOffset(); m > lastMin {
 			if _, err := s.DeleteBefore(m); err != nil && !errors.Is(err, ErrClosed) {
 				s.cfg.Logger.Error("index: deleting files below the commit log's minimum failed", "min", m, "err", err)

@@ -12,7 +12,8 @@ import (
 //
 //  1. load every consume queue and cut it to its valid entries that end
 //     at or before the commit log's end;
-//  2. load the index files, repair the newest, cut them to the log's end;
+//  2. load the index files, after an unclean stop rebuild the newest one's
+//     slot table from its entries, cut them to the log's end;
 //  3. pick the re-dispatch start: the newest consume-queue entry's end, or
 //     the newest index entry if that is older; after an unclean stop also
 //     no later than the segment holding the checkpoint's minimum time
@@ -27,7 +28,7 @@ func (s *Store) recover() error {
 	if !s.cfg.DisableKeyIndex {
 		ckp := s.log.Checkpoint()
 		k, err := openKeyIndex(filepath.Join(s.cfg.Dir, "index"), s.cfg.IndexSlots, s.cfg.IndexEntries,
-			logEnd, s.cfg.Logger, s.cfg.now, func(ts int64) { ckp.SetIndexMsgTimestamp(ts) })
+			logEnd, s.log.Recovery().CleanShutdown, s.cfg.Logger, s.cfg.now, func(ts int64) { ckp.SetIndexMsgTimestamp(ts) })
 		if err != nil {
 			return err
 		}

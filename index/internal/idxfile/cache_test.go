@@ -47,7 +47,9 @@ func TestCacheWritesSameBytes(t *testing.T) {
 			}
 		}
 		plain.WriteHeader()
-		cached.WriteHeader()
+		if err := cached.FlushSlots(); err != nil {
+			t.Fatal(err)
+		}
 		if !bytes.Equal(pb[:HeaderSize+11*SlotSize], cb[:HeaderSize+11*SlotSize]) {
 			t.Fatalf("seed %d: header or slots differ", seed)
 		}
@@ -73,8 +75,22 @@ func TestCachedPutsInvisibleUntilPublished(t *testing.T) {
 	if !bytes.Equal(b[HeaderSize:], make([]byte, len(b)-HeaderSize)) {
 		t.Fatal("cached put reached the region before WriteHeader")
 	}
+	if got, _ := f.Lookup(nil, 3, 0, 5000, 9); len(got) != 0 {
+		t.Fatalf("visible before publish: %v", got)
+	}
 	if got := lookup(t, f, 3, 0, 5000, 9); !slices.Equal(got, []int64{100}) {
 		t.Fatalf("after publish: %v", got)
+	}
+	if !bytes.Equal(b[HeaderSize:HeaderSize+4*SlotSize], make([]byte, 4*SlotSize)) {
+		t.Fatal("slots reached the region before FlushSlots")
+	}
+	f.FlushSlots()
+	if got := b[HeaderSize+3*SlotSize : HeaderSize+4*SlotSize]; !bytes.Equal(got, []byte{0, 0, 0, 1}) {
+		t.Fatalf("slot 3 in the region after FlushSlots: % x", got)
+	}
+	f.Uncache()
+	if got, _ := f.Lookup(nil, 3, 0, 5000, 9); !slices.Equal(got, []int64{100}) {
+		t.Fatalf("after Uncache (slots from the region): %v", got)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync/atomic"
 )
 
 // ErrBadHeader reports a header that cannot belong to a file of the
@@ -47,18 +48,21 @@ type Entry struct {
 	Prev      int32 // older entry in the same slot, 0 = end of chain
 }
 
-// File is one index file over a Region. Put, Has, Truncate, Repair,
-// Cache, Uncache and WriteHeader are the writer's; they must not run
-// concurrently with each other. The header a writer changes is kept in
-// memory and reaches the region only in WriteHeader, so that a writer can
-// batch it. Lookup reads the region only (header included) and so may run
-// concurrently with a writer whose region tolerates it (pread and pwrite
-// do).
+// File is one index file over a Region. Put, Has, Truncate, Rebuild,
+// Cache, Uncache, FlushSlots and WriteHeader are the writer's; they must
+// not run concurrently with each other. The header a writer changes is kept
+// in memory and reaches the region only in WriteHeader, so that a writer
+// can batch it. Lookup may run concurrently with the writer (on a region
+// that tolerates it, as pread and pwrite do): it reads the header and
+// entries from the region and the slots from the region or, with Cache on,
+// from the published in-memory slot table.
 //
-// With Cache on, the writer also keeps the slot table in memory and buffers
-// entries: a Put then costs no I/O, and WriteHeader writes the buffered
-// entries (one write), then each changed slot, then the header. Readers of
-// the region see a batch once its header is written.
+// With Cache on, the writer keeps two slot tables in memory, its own and
+// the published one, and buffers entries: a Put costs no I/O. WriteHeader
+// writes the buffered entries (one write) and the header, then copies the
+// changed slots into the published table. The region's slot table is
+// written by FlushSlots (periodically, when the file is full, at close) and
+// may lag; after a crash Rebuild derives it from the entries.
 type File struct {
 	r       Region
 	h       Header // the writer's header; written to r by WriteHeader
@@ -70,10 +74,13 @@ type File struct {
 	err     error            // sticky: the first region error of a writer method
 
 	// writer cache, nil/empty unless Cache was called
-	cache    []int32 // slot table
-	dirty    []int32 // slots changed since the last WriteHeader (may repeat)
-	pend     []byte  // entries not yet written, starting with entry pendFrom
-	pendFrom int32
+	cache     []int32                 // the writer's slot table
+	pub       atomic.Pointer[[]int32] // published slot table; elements accessed atomically
+	dirty     []int32                 // slots changed since the last WriteHeader (may repeat)
+	pageDirty []uint64                // bitmap of slot pages changed since the last FlushSlots
+	pend      []byte                  // entries not yet written, starting with entry pendFrom
+	pendFrom  int32
+	pageBuf   []byte // FlushSlots' encode buffer
 }
 
 func newFile(r Region, slots, entries int) (*File, error) {
@@ -126,13 +133,17 @@ func Load(r Region, slots, entries int) (*File, error) {
 // until WriteHeader).
 func (f *File) Header() Header { return f.h }
 
-// WriteHeader writes what the writer buffered (with Cache: entries, then
-// changed slots) and then the writer's header to the region.
+// WriteHeader publishes the writer's work: buffered entries (with Cache)
+// go to the region, then the header, then changed slots to the slot table
+// readers use (with Cache, in memory; see FlushSlots for the region).
 func (f *File) WriteHeader() error {
-	f.writePending()
+	f.writeEntries()
 	AppendHeader(f.hbuf[:0], f.h)
 	if _, err := f.r.WriteAt(f.hbuf[:], 0); err != nil && f.err == nil {
 		f.err = fmt.Errorf("idxfile: write header: %w", err)
+	}
+	if f.err == nil {
+		f.publishSlots()
 	}
 	return f.err
 }
@@ -259,60 +270,4 @@ func (f *File) slot(keyHash int32) int32 {
 		return 0
 	}
 	return v
-}
-
-// Cache loads the slot table into memory and turns on entry buffering
-// (see File). The writer calls it on the file it is about to fill; it costs
-// 4 bytes of memory per slot.
-func (f *File) Cache() error {
-	if f.cache != nil {
-		return nil
-	}
-	cache := make([]int32, f.slots)
-	raw := make([]byte, min(len(cache)*SlotSize, 64<<10))
-	for i := 0; i < len(cache); {
-		chunk := raw[:min(len(raw), (len(cache)-i)*SlotSize)]
-		if _, err := f.r.ReadAt(chunk, HeaderSize+int64(i)*SlotSize); err != nil {
-			return fmt.Errorf("idxfile: read slot table: %w", err)
-		}
-		for j := 0; j < len(chunk); j += SlotSize {
-			cache[i] = int32(binary.BigEndian.Uint32(chunk[j:]))
-			i++
-		}
-	}
-	f.cache = cache
-	return nil
-}
-
-// Uncache writes what is buffered and drops the cache.
-func (f *File) Uncache() error {
-	err := f.WriteHeader()
-	f.cache, f.dirty, f.pend = nil, nil, nil
-	return err
-}
-
-// writePending writes buffered entries, then changed slots.
-func (f *File) writePending() {
-	if len(f.pend) > 0 && f.err == nil {
-		if _, err := f.r.WriteAt(f.pend, f.entryAt+int64(f.pendFrom)*EntrySize); err != nil {
-			f.err = fmt.Errorf("idxfile: write entries from %d: %w", f.pendFrom, err)
-		}
-	}
-	f.pend = f.pend[:0]
-	for _, i := range f.dirty {
-		if f.err != nil {
-			break
-		}
-		f.writeInt32(HeaderSize+int64(i)*SlotSize, f.cache[i])
-	}
-	f.dirty = f.dirty[:0]
-}
-
-// trimPending drops buffered entries numbered count and above.
-func (f *File) trimPending(count int32) {
-	if len(f.pend) == 0 {
-		return
-	}
-	keep := max(int(count-f.pendFrom), 0) * EntrySize
-	f.pend = f.pend[:min(keep, len(f.pend))]
 }

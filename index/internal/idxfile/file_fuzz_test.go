@@ -4,11 +4,12 @@ import (
 	"testing"
 )
 
-// FuzzLoadRepair lays arbitrary bytes over a small index file and checks
-// that Load either refuses the header or yields a file on which Repair,
-// Lookup, Put and Truncate terminate without panicking, and that after
-// Repair every slot points at an entry that exists.
-func FuzzLoadRepair(f *testing.F) {
+// FuzzLoadRebuild lays arbitrary bytes over a small index file and checks
+// that Load either refuses the header or yields a file on which Rebuild,
+// Lookup, Put and Truncate terminate without panicking, that after Rebuild
+// every slot points at an entry that exists, and that a second Rebuild
+// changes nothing.
+func FuzzLoadRebuild(f *testing.F) {
 	const slots, entries = 3, 6
 	size := int(Size(slots, entries))
 	good := make(Mem, size)
@@ -26,14 +27,17 @@ func FuzzLoadRepair(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := file.Repair(); err != nil {
-			t.Fatalf("Repair on an in-memory region: %v", err)
+		if _, err := file.Rebuild(); err != nil {
+			t.Fatalf("Rebuild on an in-memory region: %v", err)
 		}
 		count := file.Header().IndexCount
 		for s := range int32(slots) {
 			if v := file.rawSlot(s); v < 0 || v >= count {
-				t.Fatalf("slot %d = %d after Repair, indexCount %d", s, v, count)
+				t.Fatalf("slot %d = %d after Rebuild, indexCount %d", s, v, count)
 			}
+		}
+		if n, err := file.Rebuild(); n != 0 || err != nil {
+			t.Fatalf("second Rebuild changed %d slots, %v", n, err)
 		}
 		for h := range int32(8) {
 			got, err := file.Lookup(nil, h, -1<<62, 1<<62, 100)
@@ -42,7 +46,9 @@ func FuzzLoadRepair(f *testing.F) {
 			}
 			file.Has(h, 0)
 		}
+		file.Cache()
 		file.Put(5, 99, 5000)
 		file.Truncate(50)
+		file.FlushSlots()
 	})
 }

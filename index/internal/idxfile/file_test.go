@@ -206,46 +206,33 @@ func TestTruncateUndoesPutsExactly(t *testing.T) {
 	}
 }
 
-func TestRepairUndoesPutsWhoseHeaderWasLost(t *testing.T) {
-	f, b := newTestFile(t, 5, 16, 0, 0)
-	for i := range 6 {
-		mustPut(t, f, int32(i*5), int64(i*10), 1000) // all in slot 0
+func TestRebuildDerivesSlotsFromEntries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	f, b := newTestFile(t, 7, 64, 0, 0)
+	for i := range 30 {
+		mustPut(t, f, rng.Int32N(100), int64(i*10), 1000)
 	}
 	f.WriteHeader()
-	before := bytes.Clone(b[:HeaderSize+5*SlotSize])
-	mustPut(t, f, 35, 60, 2000) // slot 0 again
-	mustPut(t, f, 36, 70, 2000) // slot 1
-	mustPut(t, f, 40, 80, 2000) // slot 0 again
-	// The crash lost the header: reload from the region.
-	g, err := Load(b, 5, 16)
+	want := bytes.Clone(b[:HeaderSize+7*SlotSize])
+	// Later puts whose header never reached the region, and a garbled slot.
+	for i := 30; i < 40; i++ {
+		mustPut(t, f, rng.Int32N(100), int64(i*10), 1000)
+	}
+	copy(b[HeaderSize+3*SlotSize:], []byte{0x7F, 0, 0, 0})
+	copy(b[HeaderSize+5*SlotSize:], []byte{0, 0, 0, 0})
+	copy(b[:HeaderSize], want[:HeaderSize])
+	g, err := Load(b, 7, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := g.Repair(); n != 2 || err != nil {
-		t.Fatalf("Repair changed %d slots (%v), want 2", n, err)
+	if n, err := g.Rebuild(); n == 0 || err != nil {
+		t.Fatalf("Rebuild changed %d slots, %v", n, err)
 	}
-	if !bytes.Equal(b[:HeaderSize+5*SlotSize], before) {
-		t.Fatalf("after Repair header+slots differ from before the lost puts")
+	if !bytes.Equal(b[:HeaderSize+7*SlotSize], want) {
+		t.Fatalf("after Rebuild header+slots differ from the published state")
 	}
-	mustPut(t, g, 35, 60, 2000)
-	if got := lookup(t, g, 35, 0, 5000, 9); !slices.Equal(got, []int64{60}) {
-		t.Fatalf("put after repair lost: %v", got)
-	}
-	if got := lookup(t, g, 0, 0, 5000, 9); !slices.Equal(got, []int64{0}) {
-		t.Fatalf("older chain lost after repair: %v", got)
-	}
-}
-
-func TestRepairEmptiesOutOfRangeSlots(t *testing.T) {
-	f, _ := newTestFile(t, 4, 16, 0, 0)
-	mustPut(t, f, 1, 10, 1000)
-	f.writeInt32(f.slotPos(2), -3)
-	f.writeInt32(f.slotPos(3), 99)
-	if n, err := f.Repair(); n != 2 || err != nil {
-		t.Fatalf("Repair changed %d (%v), want 2", n, err)
-	}
-	if f.rawSlot(2) != 0 || f.rawSlot(3) != 0 || f.rawSlot(1) != 1 || f.Header().HashSlotCount != 1 {
-		t.Fatalf("slots %d %d %d count %d", f.rawSlot(1), f.rawSlot(2), f.rawSlot(3), f.Header().HashSlotCount)
+	if n, err := g.Rebuild(); n != 0 || err != nil {
+		t.Fatalf("second Rebuild changed %d, %v", n, err)
 	}
 }
 

@@ -1,9 +1,11 @@
 package idxfile
 
+import "sync/atomic"
+
 // Lookup appends to dst the commit-log offsets of entries whose key hash is
 // keyHash and whose store time (begin + timeDiff seconds) lies in
-// [begin, end], newest first, until dst holds max offsets. It reads the
-// header from the region, so it sees what the last WriteHeader published.
+// [begin, end], newest first, until dst holds max offsets. It sees what
+// the last WriteHeader published.
 // It follows RocketMQ's IndexFile.selectPhyOffset: the walk stops at the
 // chain's end, at an entry older than begin, or at a link that does not
 // point to an older entry (corruption). Matches are by hash only: the
@@ -17,7 +19,7 @@ func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) ([]
 	if h.IndexCount <= 1 || h.IndexCount > f.entries {
 		return dst, nil
 	}
-	n, err := f.readInt32(buf[:], f.slotPos(keyHash))
+	n, err := f.publishedSlot(buf[:], keyHash)
 	if err != nil {
 		return dst, err
 	}
@@ -39,4 +41,13 @@ func (f *File) Lookup(dst []int64, keyHash int32, begin, end int64, max int) ([]
 		n = e.Prev
 	}
 	return dst, nil
+}
+
+// publishedSlot reads keyHash's slot from the published table, or from the
+// region when the file is not cached.
+func (f *File) publishedSlot(buf []byte, keyHash int32) (int32, error) {
+	if p := f.pub.Load(); p != nil {
+		return atomic.LoadInt32(&(*p)[f.slotIndex(keyHash)]), nil
+	}
+	return f.readInt32(buf, f.slotPos(keyHash))
 }

@@ -1,5 +1,7 @@
 package idxfile
 
+import "fmt"
+
 // Truncate removes, newest first, every entry whose phyOffset is at or past
 // phyOffset, undoing each Put exactly (the slot gets the entry's Prev back),
 // and returns how many it removed. The end fields then describe the newest
@@ -62,55 +64,58 @@ func (f *File) resetEnd(phyOffset int64) error {
 	return nil
 }
 
-// Repair makes the file consistent with its header after a crash: a slot
-// that points at or past IndexCount (a Put whose header never reached the
-// region) is walked back along the chain to the newest counted entry, a
-// slot out of range otherwise is emptied, the non-empty slots are counted
-// and the end fields are set from the newest entry. It reads the whole slot
-// table, so it runs once, at open, on the file that was being written; it
-// turns the cache off. It writes the header and returns the number of slots it
-// changed.
-func (f *File) Repair() (int, error) {
-	if err := f.Uncache(); err != nil { // Repair works on the region itself
+// Rebuild recomputes the slot table from the entries after a crash: the
+// region's slot table may lag the entries (FlushSlots runs now and then)
+// or run ahead of the header (a crash inside WriteHeader), but every entry
+// below the header's IndexCount was written before the header. Each slot
+// becomes its newest entry's number, the non-empty slots are counted, the
+// end fields are set from the newest entry and the table and header are
+// written. It reads every entry once (in 64 KiB reads) and turns the cache
+// off. It returns the number of slots whose value changed.
+func (f *File) Rebuild() (int, error) {
+	if err := f.Uncache(); err != nil {
 		return 0, err
 	}
-	count := f.h.IndexCount
+	old, err := f.readSlots()
+	if err != nil {
+		return 0, err
+	}
+	slots := make([]int32, f.slots)
+	if err := f.eachEntry(func(n int32, e Entry) { slots[f.slotIndex(e.KeyHash)] = n }); err != nil {
+		return 0, err
+	}
 	changed, used := 0, int32(0)
-	var buf [EntrySize]byte
-	for s := int32(0); s < f.slots && f.err == nil; s++ {
-		pos := HeaderSize + int64(s)*SlotSize
-		v, err := f.readInt32(buf[:], pos)
-		if err != nil {
-			return changed, err
-		}
-		fixed := v
-		for fixed >= count && fixed < f.entries {
-			e, err := f.readEntry(buf[:], fixed)
-			if err != nil {
-				return changed, err
-			}
-			if e.Prev >= fixed {
-				fixed = 0
-				break
-			}
-			fixed = e.Prev
-		}
-		if fixed < 0 || fixed >= count {
-			fixed = 0
-		}
-		if fixed != v {
-			f.writeInt32(pos, fixed)
+	for i, v := range slots {
+		if v != old[i] {
 			changed++
+			f.writeInt32(HeaderSize+int64(i)*SlotSize, v)
 		}
-		if fixed != 0 {
+		if v != 0 {
 			used++
 		}
 	}
 	f.h.HashSlotCount = used
-	if count > 1 {
+	if f.h.IndexCount > 1 {
 		if err := f.resetEnd(0); err != nil {
 			return changed, err
 		}
 	}
 	return changed, f.WriteHeader()
+}
+
+// eachEntry calls fn for entries 1 .. IndexCount-1 in order.
+func (f *File) eachEntry(fn func(n int32, e Entry)) error {
+	buf := make([]byte, 64<<10/EntrySize*EntrySize)
+	for n := int32(1); n < f.h.IndexCount; {
+		k := min(int(f.h.IndexCount-n), len(buf)/EntrySize)
+		chunk := buf[:k*EntrySize]
+		if _, err := f.r.ReadAt(chunk, f.entryAt+int64(n)*EntrySize); err != nil {
+			return fmt.Errorf("idxfile: read entries from %d: %w", n, err)
+		}
+		for i := 0; i < len(chunk); i += EntrySize {
+			fn(n, decodeEntry(chunk[i:]))
+			n++
+		}
+	}
+	return nil
 }
