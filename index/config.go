@@ -45,8 +45,9 @@ type Config struct {
 	TagsCode func(m *protocol.StoredMessage, def int64) int64
 	// Arrived, when set, is called once per dispatch batch for every queue
 	// that grew in it, with the queue's new MaxOffset, on the dispatcher
-	// goroutine with no lock held. It is the long-polling hook: it must not
-	// block (hand the wake-up over and return).
+	// goroutine with no lock held (also from Open, for the tail it
+	// re-dispatches). It is the long-polling hook: it must not block (hand
+	// the wake-up over and return).
 	Arrived func(q *ConsumeQueue, maxOffset int64)
 	// FlushInterval is the consume-queue and index flush period (RocketMQ
 	// flushIntervalConsumeQueue); default 1 s.
