@@ -7,7 +7,9 @@ import (
 // Done completes an append. Under sync flush it is called exactly once by
 // the flusher goroutine, with no lock held, once the record is durable (nil),
 // when the sync failed (the sticky error) or timed out (ErrFlushTimeout).
-// Under async flush it is called with nil before Append returns. It is not
+// Under async flush it is called with nil before Append returns. A nil Done
+// appends without waiting (RocketMQ's WAIT=false): under sync flush the
+// flusher is woken but nothing is completed. It is not
 // called when Append itself returns an error. It must not block: hand the
 // result to the network layer and return.
 type Done func(err error)
@@ -144,6 +146,10 @@ func (l *CommitLog) complete(end int64, done Done) {
 		if done != nil {
 			done(nil)
 		}
+		return
+	}
+	if done == nil { // nobody waits (RocketMQ WAIT=false): just wake the flusher
+		l.gc.signal()
 		return
 	}
 	l.gc.enqueue(flushReq{end: end, deadline: l.cfg.now().Add(l.cfg.SyncFlushTimeout).UnixNano(), done: done})

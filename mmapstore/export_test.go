@@ -1,9 +1,20 @@
 package mmapstore
 
+import "time"
+
 // Test-only access to the seams.
 
-// WithOps returns cfg with the file-operation seam set.
 func (cfg QueueConfig) withOps(ops *fileOps) QueueConfig { cfg.ops = ops; return cfg }
 
-// withUnmapHook returns cfg with a hook called when a segment is unmapped.
-func (cfg QueueConfig) withUnmapHook(fn func(start int64)) QueueConfig { cfg.onUnmap = fn; return cfg }
+func (cfg QueueConfig) withUnmapHook(fn func(start int64)) QueueConfig {
+	cfg.onUnmap = fn
+	return cfg
+}
+
+func (c Config) withOps(ops *fileOps) Config { c.ops = ops; return c }
+
+func (c Config) withClock(now func() time.Time) Config { c.now = now; return c }
+
+func (c Config) withDiskUsage(fn func(string) (int, error)) Config { c.diskUsage = fn; return c }
+
+func (c Config) withUnmapHook(fn func(start int64)) Config { c.onUnmap = fn; return c }

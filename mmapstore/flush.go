@@ -30,6 +30,10 @@ func (g *groupCommit) enqueue(r flushReq) {
 	g.mu.Lock()
 	g.pending = append(g.pending, r)
 	g.mu.Unlock()
+	g.signal()
+}
+
+func (g *groupCommit) signal() {
 	select {
 	case g.wake <- struct{}{}:
 	default:

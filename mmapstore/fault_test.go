@@ -1,0 +1,161 @@
+package mmapstore
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// faults is the faulty implementation of the file-operation seam: it
+// passes every call to the OS implementation unless told to fail it.
+type faults struct {
+	mu        sync.Mutex
+	writeErr  error         // returned by writeAt while set
+	syncErr   error         // returned by sync while set
+	syncBlock chan struct{} // sync waits for it to close while set
+}
+
+func (f *faults) set(fn func(f *faults)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+func (f *faults) ops() *fileOps {
+	base := osFileOps()
+	ops := *base
+	ops.writeAt = func(file *os.File, p []byte, off int64) (int, error) {
+		f.mu.Lock()
+		err := f.writeErr
+		f.mu.Unlock()
+		if err != nil {
+			return 0, err
+		}
+		return base.writeAt(file, p, off)
+	}
+	ops.sync = func(file *os.File) error {
+		f.mu.Lock()
+		err, block := f.syncErr, f.syncBlock
+		f.mu.Unlock()
+		if block != nil {
+			<-block
+		}
+		if err != nil {
+			return err
+		}
+		return base.sync(file)
+	}
+	return &ops
+}
+
+func TestCommitLogFailedSyncIsSticky(t *testing.T) {
+	var f faults
+	l := openTestLog(t, testConfig(t, SyncFlush).withOps(f.ops()))
+	w := NewWaiter()
+	m := testMessage(0, 100)
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("first append failed")
+	}
+	f.set(func(f *faults) { f.syncErr = syscall.EIO })
+	m = testMessage(1, 100)
+	if err := l.Append(&m, w.Done()); err != nil {
+		t.Fatal(err)
+	}
+	got := w.Wait()
+	if !errors.Is(got, syscall.EIO) {
+		t.Fatalf("completion error %v, want EIO", got)
+	}
+	f.set(func(f *faults) { f.syncErr = nil })
+	m = testMessage(2, 100)
+	if err := l.Append(&m, w.Done()); !errors.Is(err, syscall.EIO) || err != got {
+		t.Fatalf("append after failed sync: %v, want the same sticky error", err)
+	}
+	if !errors.Is(l.Err(), syscall.EIO) {
+		t.Fatalf("Err() = %v", l.Err())
+	}
+}
+
+func TestCommitLogFailedWriteIsSticky(t *testing.T) {
+	var f faults
+	cfg := testConfig(t, AsyncFlush)
+	cfg.WriteWithoutMmap = true
+	l := openTestLog(t, cfg.withOps(f.ops()))
+	m := testMessage(0, 100)
+	if err := l.Append(&m, nil); err != nil {
+		t.Fatal(err)
+	}
+	end := l.MaxOffset()
+	f.set(func(f *faults) { f.writeErr = syscall.EIO })
+	m = testMessage(1, 100)
+	err := l.Append(&m, nil)
+	if !errors.Is(err, syscall.EIO) {
+		t.Fatalf("append with failing write: %v", err)
+	}
+	var ioErr *IOError
+	if !errors.As(err, &ioErr) || ioErr.Op != "write" {
+		t.Fatalf("error %v is not an IOError for write", err)
+	}
+	if l.MaxOffset() != end {
+		t.Fatal("failed write advanced the write offset")
+	}
+	f.set(func(f *faults) { f.writeErr = nil })
+	if err2 := l.Append(&m, nil); err2 != err {
+		t.Fatalf("append after failed write: %v, want sticky %v", err2, err)
+	}
+}
+
+func TestCommitLogFullDiskSurfacesAtRollover(t *testing.T) {
+	var f faults
+	l := openTestLog(t, testConfig(t, AsyncFlush).withOps(f.ops()))
+	f.set(func(f *faults) { f.writeErr = syscall.ENOSPC }) // no new segment can be zero-filled
+	var err error
+	for i := 0; i < 1000 && err == nil; i++ {
+		m := testMessage(i, 4000)
+		err = l.Append(&m, nil)
+	}
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("appending past the first segment on a full disk: %v", err)
+	}
+	f.set(func(f *faults) { f.writeErr = nil })
+	m := testMessage(0, 10)
+	if err2 := l.Append(&m, nil); !errors.Is(err2, syscall.ENOSPC) {
+		t.Fatalf("not sticky: %v", err2)
+	}
+}
+
+func TestCommitLogSyncTimeout(t *testing.T) {
+	var f faults
+	cfg := testConfig(t, SyncFlush)
+	cfg.SyncFlushTimeout = 50 * time.Millisecond
+	l := openTestLog(t, cfg.withOps(f.ops()))
+	w := NewWaiter()
+	m := testMessage(0, 100)
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil { // creates the first segment
+		t.Fatal("first append failed")
+	}
+	block := make(chan struct{})
+	f.set(func(f *faults) { f.syncBlock = block })
+	m = testMessage(1, 100)
+	if err := l.Append(&m, w.Done()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Wait(); !errors.Is(err, ErrFlushTimeout) {
+		t.Fatalf("completion %v, want ErrFlushTimeout", err)
+	}
+	f.set(func(f *faults) { f.syncBlock = nil })
+	close(block)
+	// A timeout is not sticky: the next append completes once synced.
+	m = testMessage(2, 100)
+	if err := l.Append(&m, w.Done()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Wait(); err != nil {
+		t.Fatalf("append after a timeout: %v", err)
+	}
+	if l.ConfirmedOffset() < m.PhysicalOffset+int64(m.TotalSize) {
+		t.Fatal("confirmed offset did not reach the synced record")
+	}
+}

@@ -1,0 +1,168 @@
+package mmapstore
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// writeLog appends n messages, closes the log cleanly and returns them.
+func writeLog(t *testing.T, cfg Config, n int) []protocol.StoredMessage {
+	t.Helper()
+	l, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := make([]protocol.StoredMessage, n)
+	for i := range msgs {
+		msgs[i] = testMessage(i, 300)
+		if err := l.Append(&msgs[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+// damage overwrites bytes at a commit-log offset in the segment file.
+func damage(t *testing.T, cfg Config, off int64, p []byte) {
+	t.Helper()
+	seg := off - off%cfg.MappedFileSizeCommitLog
+	f, err := os.OpenFile(filepath.Join(cfg.StorePathRootDir, "commitlog", segmentName(seg)), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(p, off-seg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func end(m *protocol.StoredMessage) int64 { return m.PhysicalOffset + int64(m.TotalSize) }
+
+func TestRecoverTruncatesTornTail(t *testing.T) {
+	f := func(name string, tear func(t *testing.T, cfg Config, last *protocol.StoredMessage)) {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig(t, SyncFlush)
+			msgs := writeLog(t, cfg, 50)
+			last := &msgs[len(msgs)-1]
+			tear(t, cfg, last)
+			l := openTestLog(t, cfg)
+			rep := l.Recovery()
+			if rep.TornAt != last.PhysicalOffset || rep.End != last.PhysicalOffset || l.MaxOffset() != last.PhysicalOffset {
+				t.Fatalf("report %+v, max %d; want torn at and end %d", rep, l.MaxOffset(), last.PhysicalOffset)
+			}
+			for i := range msgs[:len(msgs)-1] {
+				checkStored(t, l, &msgs[i])
+			}
+			if n := scanAll(t, l, 0); n != len(msgs)-1 {
+				t.Fatalf("scanned %d", n)
+			}
+			// The log goes on from the truncation point, and a second
+			// reopen finds a clean log.
+			m := testMessage(99, 300)
+			if err := l.Append(&m, NewWaiterDone(t)); err != nil || m.PhysicalOffset != last.PhysicalOffset {
+				t.Fatalf("append after recovery at %d: %v", m.PhysicalOffset, err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			l2 := openTestLog(t, cfg)
+			if rep := l2.Recovery(); rep.TornAt != -1 || rep.End != end(&m) {
+				t.Fatalf("second recovery %+v", rep)
+			}
+			checkStored(t, l2, &m)
+		})
+	}
+	f("truncated-record", func(t *testing.T, cfg Config, last *protocol.StoredMessage) {
+		damage(t, cfg, last.PhysicalOffset+100, make([]byte, last.TotalSize-100)) // tail never reached the disk
+	})
+	f("garbage-tail", func(t *testing.T, cfg Config, last *protocol.StoredMessage) {
+		damage(t, cfg, last.PhysicalOffset+20, bytes.Repeat([]byte{0x5A}, 4000))
+	})
+	f("header-only", func(t *testing.T, cfg Config, last *protocol.StoredMessage) {
+		damage(t, cfg, last.PhysicalOffset+8, make([]byte, last.TotalSize-8))
+	})
+}
+
+// NewWaiterDone returns a completion that fails the test on error.
+func NewWaiterDone(t *testing.T) Done {
+	return func(err error) {
+		if err != nil {
+			t.Errorf("append completed with %v", err)
+		}
+	}
+}
+
+func TestRecoverReportsCorruptionFollowedByValidRecords(t *testing.T) {
+	cfg := testConfig(t, SyncFlush)
+	msgs := writeLog(t, cfg, 50)
+	bad := &msgs[20]
+	damage(t, cfg, bad.PhysicalOffset+200, []byte{^bad.Body[100]}) // one flipped body byte
+	_, err := Open(cfg)
+	var ce *CorruptionError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Open = %v, want *CorruptionError", err)
+	}
+	if ce.Offset != bad.PhysicalOffset || ce.NextValid != msgs[21].PhysicalOffset || ce.Reason != "body CRC" {
+		t.Fatalf("corruption %+v, want offset %d next %d", ce, bad.PhysicalOffset, msgs[21].PhysicalOffset)
+	}
+	// Nothing was truncated: the valid records after it are still on disk.
+	damage(t, cfg, bad.PhysicalOffset+200, []byte{bad.Body[100]})
+	l := openTestLog(t, cfg)
+	for i := range msgs {
+		checkStored(t, l, &msgs[i])
+	}
+}
+
+func TestRecoverDropsOutOfOrderUnsyncedWrites(t *testing.T) {
+	// Records past the checkpoint's flushed offset were never confirmed
+	// durable; after power loss their pages can land out of order. A hole
+	// there is a torn tail, and what follows it is dropped and reported.
+	cfg := testConfig(t, AsyncFlush)
+	msgs := writeLog(t, cfg, 50)
+	ckp, err := openCheckpoint(osFileOps(), filepath.Join(cfg.StorePathRootDir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckp.masterFlushedOffset.Store(msgs[10].PhysicalOffset)
+	if err := ckp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	ckp.close()
+	damage(t, cfg, msgs[30].PhysicalOffset, make([]byte, msgs[30].TotalSize))
+	l := openTestLog(t, cfg)
+	rep := l.Recovery()
+	if rep.End != msgs[30].PhysicalOffset || rep.DiscardedFrom != msgs[31].PhysicalOffset {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+func TestRecoverAfterCrashWithoutCheckpoint(t *testing.T) {
+	cfg := testConfig(t, SyncFlush)
+	msgs := writeLog(t, cfg, 3000) // several segments
+	if err := os.Remove(filepath.Join(cfg.StorePathRootDir, "checkpoint")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg.StorePathRootDir, "abort"), []byte("1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := openTestLog(t, cfg)
+	rep := l.Recovery()
+	if rep.CleanShutdown || rep.ScanFrom != 0 || rep.Records != len(msgs) || rep.End != end(&msgs[len(msgs)-1]) {
+		t.Fatalf("report %+v", rep)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.StorePathRootDir, "abort")); err != nil {
+		t.Fatalf("abort marker missing while open: %v", err)
+	}
+	l.Close()
+	if _, err := os.Stat(filepath.Join(cfg.StorePathRootDir, "abort")); !os.IsNotExist(err) {
+		t.Fatalf("abort marker left after a clean close: %v", err)
+	}
+}
