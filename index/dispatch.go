@@ -48,7 +48,6 @@ func (s *Store) dispatchBatch() int {
 		s.dispatchRecord(sc.Record(), sc.Offset())
 		n++
 	}
-	s.reputOffset.Store(sc.NextOffset())
 	if n < s.cfg.BatchRecords && sc.Err() != nil {
 		s.scanFailed(sc.Err())
 	}
@@ -101,14 +100,16 @@ func (s *Store) dispatchToQueue(m *protocol.StoredMessage, phyOffset int64) {
 	}
 }
 
-// endBatch publishes the index header and tells Config.Arrived about every
-// queue that grew, with no lock held.
+// endBatch publishes the index header, then the reput offset (so that
+// DispatchedOffset covers only what queries can see), and tells
+// Config.Arrived about every queue that grew, with no lock held.
 func (s *Store) endBatch() {
 	if s.keys != nil {
 		if err := s.keys.publish(); err != nil {
 			s.cfg.Logger.Error("index: publishing the index header failed", "err", err)
 		}
 	}
+	s.reputOffset.Store(s.d.scan.NextOffset())
 	s.lastStoreTs.Store(s.d.lastStoreTs)
 	for i, q := range s.d.grown {
 		q.notifyPending = false
@@ -123,9 +124,9 @@ func (s *Store) endBatch() {
 // scanFailed handles a scanner error at the reput offset: below the log's
 // minimum (retention ran ahead) it restarts there; otherwise it logs once
 // and skips to the next segment if the log has one (RocketMQ skips the
-// rest of the mapped buffer).
+// rest of the mapped buffer), or retries at the same offset later.
 func (s *Store) scanFailed(err error) {
-	off := s.reputOffset.Load()
+	off := s.d.scan.NextOffset()
 	if min := s.log.MinOffset(); off < min {
 		s.restartScan(min)
 		return
@@ -135,9 +136,11 @@ func (s *Store) scanFailed(err error) {
 		s.cfg.Logger.Error("index: [BUG] dispatch cannot read the commit log", "offset", off, "err", err)
 	}
 	seg := s.log.SegmentSize()
-	if next := off - off%seg + seg; next < s.log.ConfirmedOffset() {
-		s.restartScan(next)
+	next := off - off%seg + seg
+	if next >= s.log.ConfirmedOffset() {
+		next = off // nothing to skip to yet: retry here on the next signal
 	}
+	s.restartScan(next)
 }
 
 // restartScan moves the dispatcher to offset, a record boundary.

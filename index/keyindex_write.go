@@ -52,6 +52,9 @@ func nextKey(keys []byte) (key, rest []byte) {
 	return keys, nil
 }
 
+// maxBufferedEntryBytes bounds the entries buffered between two publishes.
+const maxBufferedEntryBytes = 1 << 20
+
 // putKey adds one key, rolling to a new file when the active one is full.
 func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, recheck bool) error {
 	hash := idxfile.KeyHash(topic, key)
@@ -65,6 +68,9 @@ func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, re
 		}
 	}
 	ok, err := kf.idx.Put(hash, phyOffset, storeTimestamp)
+	if err == nil && ok && kf.idx.Buffered() >= maxBufferedEntryBytes {
+		err = kf.publish() // a batch of messages with very many keys
+	}
 	if err != nil || ok {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -402,5 +403,30 @@ func TestReadersDuringDispatch(t *testing.T) {
 	res, err := s.QueryKey(nil, "T", "hot", 0, 1<<62, 1000)
 	if err != nil || len(res.PhyOffsets) != 600 {
 		t.Fatalf("%d hits for a key on every message, want 600 (%v)", len(res.PhyOffsets), err)
+	}
+}
+
+func TestMessagesWithManyKeys(t *testing.T) {
+	dir := t.TempDir()
+	l := openLog(t, dir)
+	cfg := testConfig(dir, l)
+	cfg.IndexSlots, cfg.IndexEntries = 4096, 1<<17
+	s := openStore(t, cfg)
+	var keys []string
+	for i := range 3000 {
+		keys = append(keys, fmt.Sprintf("k%04d", i))
+	}
+	var phys []int64
+	for range 20 { // 60,000 entries: over a megabyte buffered in one batch
+		p, _ := appendMsg(t, l, msg{topic: "T", keys: strings.Join(keys, " ")})
+		phys = append(phys, p)
+	}
+	waitDispatched(t, s, l)
+	slices.Reverse(phys)
+	for _, k := range []string{"k0000", "k1500", "k2999"} {
+		res, err := s.QueryKey(nil, "T", k, 0, 1<<62, 64)
+		if err != nil || !slices.Equal(res.PhyOffsets, phys) {
+			t.Fatalf("%s: %v %v, want %v", k, res.PhyOffsets, err, phys)
+		}
 	}
 }

@@ -116,6 +116,10 @@ func (f *File) writeSlotPage(page int) {
 	}
 }
 
+// Buffered returns the bytes of entries buffered since the last
+// WriteHeader; the writer publishes early when it grows large.
+func (f *File) Buffered() int { return len(f.pend) }
+
 // trimPending drops buffered entries numbered count and above.
 func (f *File) trimPending(count int32) {
 	if len(f.pend) == 0 {
