@@ -1,11 +1,13 @@
 package namesrv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 
@@ -70,8 +72,13 @@ func openKVStore(path string) (*kvStore, error) {
 	return s, nil
 }
 
-// start runs persistLoop; close stops it.
-func (s *kvStore) start() { go s.persistLoop() }
+// start runs persistLoop (pprof label namesrv=kv-persister); close stops
+// it. Call start once, before close.
+func (s *kvStore) start() {
+	go pprof.Do(context.Background(), pprof.Labels("namesrv", "kv-persister"), func(context.Context) {
+		s.persistLoop()
+	})
+}
 
 // get returns one value.
 func (s *kvStore) get(namespace, key string) (string, bool) {

@@ -42,7 +42,7 @@ type BrokerData struct {
 }
 
 // Addr returns the address of broker id in the group.
-func (b *BrokerData) Addr(id int64) (string, bool) {
+func (b BrokerData) Addr(id int64) (string, bool) {
 	for _, a := range b.Addrs {
 		if a.ID == id {
 			return a.Addr, true

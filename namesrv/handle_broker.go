@@ -1,0 +1,136 @@
+package namesrv
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strings"
+
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// versionV3_0_11 is the first broker version whose REGISTER_BROKER body is
+// a RegisterBrokerBody rather than a bare TopicConfigSerializeWrapper
+// (J4 DefaultRequestProcessor.processRequest).
+const versionV3_0_11 = 37
+
+// errCRCMismatch answers a registration whose body fails its bodyCrc32.
+var errCRCMismatch = errors.New("crc32 not match")
+
+// handleRegisterBroker serves REGISTER_BROKER (103), the 4.x broker
+// heartbeat: it records the broker and (from a master) its topics, and
+// answers a slave with its master's address and HA address. The body of
+// the reply is the ORDER_TOPIC_CONFIG KV table, when there is one
+// (J4 registerBrokerWithFilterServer).
+func (s *Server) handleRegisterBroker(c *netpoll.Conn, req *protocol.Command) {
+	reg, err := decodeRegistration(req)
+	if errors.Is(err, errCRCMismatch) {
+		s.log.Warn("broker registration: body checksum mismatch", "remote", c.RemoteAddr())
+		s.respond(c, req, protocol.RespSystemError, err.Error(), nil)
+		return
+	}
+	if err != nil {
+		s.badRequest(c, req, err)
+		return
+	}
+	reg.ConnID = c.ID()
+	s.trackBrokerConn(c)
+	res := s.routes.register(reg, s.cfg.now())
+	s.log.Debug("broker registered", "cluster", reg.ClusterName, "brokerName", reg.BrokerName,
+		"brokerId", reg.BrokerID, "brokerAddr", reg.BrokerAddr, "remote", c.RemoteAddr())
+
+	r := s.getReply()
+	r.cmd.InitResponse(protocol.RespSuccess, "")
+	hdr := protocol.RegisterBrokerResponseHeader{HAServerAddr: res.HAServerAddr, MasterAddr: res.MasterAddr}
+	hdr.Encode(&r.cmd)
+	if body, ok := s.kv.appendNamespace(r.body[:0], protocol.NamespaceOrderTopicConfig); ok {
+		r.body = body
+		r.cmd.Body = body
+	}
+	s.send(c, req, r)
+}
+
+// decodeRegistration reads a REGISTER_BROKER request into a registration
+// that shares no memory with req.
+func decodeRegistration(req *protocol.Command) (*registration, error) {
+	var h protocol.RegisterBrokerRequestHeader
+	if err := h.Decode(req); err != nil {
+		return nil, err
+	}
+	if h.BodyCRC32 != 0 && int32(crc32.ChecksumIEEE(req.Body)&0x7FFFFFFF) != h.BodyCRC32 {
+		return nil, errCRCMismatch
+	}
+	reg := &registration{
+		BrokerIdentity: cloneIdentity(&h.BrokerIdentity),
+		HAServerAddr:   strings.Clone(h.HAServerAddr),
+	}
+	switch {
+	case len(req.Body) == 0:
+		// Java registers an empty table with DataVersion{0, 0}.
+		reg.Topics = &protocol.TopicConfigSerializeWrapper{}
+	case req.Version >= versionV3_0_11:
+		body, err := protocol.DecodeRegisterBrokerBody(req.Body, h.Compressed)
+		if err != nil {
+			return nil, fmt.Errorf("register broker %s at %s: %w", h.BrokerName, h.BrokerAddr, err)
+		}
+		reg.Topics = &body.TopicConfigSerializeWrapper
+		reg.FilterServers = body.FilterServerList
+		if reg.FilterServers == nil {
+			reg.FilterServers = []string{}
+		}
+	default:
+		w, err := protocol.DecodeTopicConfigSerializeWrapper(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("register broker %s at %s: %w", h.BrokerName, h.BrokerAddr, err)
+		}
+		reg.Topics = &w
+	}
+	return reg, nil
+}
+
+// cloneIdentity copies a decoded identity out of the request's memory.
+func cloneIdentity(id *protocol.BrokerIdentity) protocol.BrokerIdentity {
+	return protocol.BrokerIdentity{BrokerName: strings.Clone(id.BrokerName),
+		BrokerAddr: strings.Clone(id.BrokerAddr), ClusterName: strings.Clone(id.ClusterName),
+		BrokerID: id.BrokerID}
+}
+
+// handleUnregisterBroker serves UNREGISTER_BROKER (104): a broker shutting
+// down removes its address at once.
+func (s *Server) handleUnregisterBroker(c *netpoll.Conn, req *protocol.Command) {
+	var h protocol.BrokerIdentity
+	if err := h.Decode(req); err != nil {
+		s.badRequest(c, req, err)
+		return
+	}
+	s.routes.unregister(&h)
+	s.log.Info("broker unregistered", "brokerName", h.BrokerName, "brokerAddr", h.BrokerAddr, "brokerId", h.BrokerID)
+	s.respond(c, req, protocol.RespSuccess, "", nil)
+}
+
+// handleQueryDataVersion serves QUERY_DATA_VERSION (322): whether the
+// broker's topic table version differs from the registered one (ext
+// changed); an unchanged broker counts as alive. The reply body is the
+// registered DataVersion, when there is one.
+func (s *Server) handleQueryDataVersion(c *netpoll.Conn, req *protocol.Command) {
+	var h protocol.BrokerIdentity
+	if err := h.Decode(req); err != nil {
+		s.badRequest(c, req, err)
+		return
+	}
+	v, err := protocol.DecodeDataVersion(req.Body)
+	if err != nil {
+		s.badRequest(c, req, err)
+		return
+	}
+	changed := s.routes.queryDataVersion(h.BrokerAddr, v, s.cfg.now())
+	r := s.getReply()
+	r.cmd.InitResponse(protocol.RespSuccess, "")
+	(&protocol.QueryDataVersionResponseHeader{Changed: changed}).Encode(&r.cmd)
+	if stored, ok := s.routes.dataVersion(h.BrokerAddr); ok {
+		r.body = protocol.AppendDataVersion(r.body[:0], stored)
+		r.cmd.Body = r.body
+	}
+	s.send(c, req, r)
+}
