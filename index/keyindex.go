@@ -107,7 +107,8 @@ func openKeyIndex(dir string, slots, entries int, logEnd int64, clean bool, logg
 	return k, nil
 }
 
-// indexFileNames lists the 17-digit index file names in dir, ascending.
+// indexFileNames lists the 17-digit index file names in dir, ascending,
+// and removes files left half-created.
 func indexFileNames(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -115,8 +116,13 @@ func indexFileNames(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if !e.IsDir() && len(e.Name()) == 17 && strings.Trim(e.Name(), "0123456789") == "" {
-			names = append(names, e.Name())
+		name := e.Name()
+		if !e.IsDir() && strings.HasSuffix(name, tmpSuffix) {
+			os.Remove(filepath.Join(dir, name)) // a creation a crash interrupted
+			continue
+		}
+		if !e.IsDir() && len(name) == 17 && strings.Trim(name, "0123456789") == "" {
+			names = append(names, name)
 		}
 	}
 	slices.Sort(names)

@@ -23,7 +23,7 @@ func (k *keyIndex) putMessage(topic, uniqKey, keys []byte, phyOffset, storeTimes
 	if phyOffset < h.EndPhyOffset {
 		return nil
 	}
-	recheck := phyOffset == h.EndPhyOffset && h.IndexCount > 1
+	recheck := phyOffset == h.EndPhyOffset
 	if len(uniqKey) > 0 {
 		if err := k.putKey(topic, uniqKey, phyOffset, storeTimestamp, recheck); err != nil {
 			return err
@@ -63,7 +63,7 @@ func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, re
 		return err
 	}
 	if recheck {
-		if has, err := kf.idx.Has(hash, phyOffset); err != nil || has {
+		if has, err := k.has(kf, hash, phyOffset); err != nil || has {
 			return err
 		}
 	}
@@ -79,6 +79,20 @@ func (k *keyIndex) putKey(topic, key []byte, phyOffset, storeTimestamp int64, re
 	}
 	_, err = kf.idx.Put(hash, phyOffset, storeTimestamp)
 	return err
+}
+
+// has reports whether the message at phyOffset already has an entry for
+// hash in the active file or, when that file starts at phyOffset (the
+// message straddled a roll), in the one before it.
+func (k *keyIndex) has(kf *keyFile, hash int32, phyOffset int64) (bool, error) {
+	if has, err := kf.idx.Has(hash, phyOffset); err != nil || has {
+		return has, err
+	}
+	n := len(k.files)
+	if n < 2 || k.files[n-1] != kf || k.files[n-2].idx.Header().EndPhyOffset != phyOffset {
+		return false, nil
+	}
+	return k.files[n-2].idx.Has(hash, phyOffset)
 }
 
 // active returns the file being written, with its writer cache on,
@@ -101,14 +115,18 @@ func (k *keyIndex) active() (*keyFile, error) {
 	return kf, nil
 }
 
-// roll starts a new file where the last one ended; the full one is
-// published, synced, and reported through onFull (RocketMQ then records
+// roll starts a new file where the last one ended. The full one is first
+// published, its slots written and synced (so that whenever a newer file
+// exists, the older ones are complete on disk and recovery need only
+// rebuild the newest), and reported through onFull (RocketMQ then records
 // its end time in the checkpoint). Writer only.
 func (k *keyIndex) roll() (*keyFile, error) {
 	var prevPhy, prevTs int64
-	var full *keyFile
 	if n := len(k.files); n > 0 {
-		full = k.files[n-1]
+		full := k.files[n-1]
+		if err := k.seal(full); err != nil {
+			return nil, err
+		}
 		h := full.idx.Header()
 		prevPhy, prevTs = h.EndPhyOffset, h.EndTimestamp
 	}
@@ -119,49 +137,67 @@ func (k *keyIndex) roll() (*keyFile, error) {
 	k.mu.Lock()
 	k.files = append(k.files, kf)
 	k.mu.Unlock()
-	if full != nil {
-		if err := full.publish(); err != nil {
-			return nil, err
-		}
-		if err := full.idx.Uncache(); err != nil {
-			return nil, err
-		}
-		if err := full.f.Sync(); err != nil {
-			return nil, fmt.Errorf("index: sync %s: %w", full.path, err)
-		}
-		if k.onFull != nil {
-			k.onFull(full.idx.Header().EndTimestamp)
-		}
-	}
 	return kf, nil
+}
+
+// seal publishes a full file, writes its slot table, syncs it and reports
+// it through onFull.
+func (k *keyIndex) seal(full *keyFile) error {
+	if err := full.publish(); err != nil {
+		return err
+	}
+	if err := full.idx.Uncache(); err != nil {
+		return err
+	}
+	if err := full.f.Sync(); err != nil {
+		return fmt.Errorf("index: sync %s: %w", full.path, err)
+	}
+	if k.onFull != nil {
+		k.onFull(full.idx.Header().EndTimestamp)
+	}
+	return nil
 }
 
 // create makes a new, sparse, zero-filled index file named by the current
 // time (yyyyMMddHHmmssSSS, local time, as RocketMQ names them), moving the
-// name on by a millisecond while it is taken.
+// name on by a millisecond while it is taken. The file is sized and given
+// its header under a temporary name and then renamed, so a crash never
+// leaves a listed file of the wrong size.
 func (k *keyIndex) create(prevPhy, prevTs int64) (*keyFile, error) {
 	t := k.now()
 	for range 1000 {
 		path := filepath.Join(k.dir, indexFileName(t))
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if os.IsExist(err) {
-			t = t.Add(1e6)
+		if _, err := os.Lstat(path); err == nil {
+			t = t.Add(time.Millisecond)
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		idx, err := k.format(f, prevPhy, prevTs)
-		if err != nil {
-			f.Close()
-			os.Remove(path)
-			return nil, fmt.Errorf("index: create %s: %w", path, err)
-		}
-		kf := &keyFile{path: path, f: f, idx: idx}
-		kf.setPublished(idx.Header())
-		return kf, nil
+		return k.createAt(path, prevPhy, prevTs)
 	}
 	return nil, fmt.Errorf("index: no free index file name near %s", indexFileName(k.now()))
+}
+
+// tmpSuffix marks an index file being created.
+const tmpSuffix = ".tmp"
+
+// createAt creates path via path+tmpSuffix.
+func (k *keyIndex) createAt(path string, prevPhy, prevTs int64) (*keyFile, error) {
+	tmp := path + tmpSuffix
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := k.format(f, prevPhy, prevTs)
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, fmt.Errorf("index: create %s: %w", path, err)
+	}
+	kf := &keyFile{path: path, f: f, idx: idx}
+	kf.setPublished(idx.Header())
+	return kf, nil
 }
 
 // format sizes a new file and writes its header.
