@@ -52,8 +52,11 @@
 // phyOffset, timeDiff in seconds, prevIndex). The key is topic + "#" + key,
 // hashed as abs(Java hash); a message gets an entry for its UNIQ_KEY and
 // for every non-empty space-separated KEYS value. A file is full at
-// IndexEntries-1 entries; the next starts where it ended, and the full one
-// is synced (RocketMQ syncs index files only when full and at shutdown).
+// IndexEntries-1 entries; the next starts where it ended. The full one is
+// sealed first (published, slot table written, synced; RocketMQ syncs index
+// files only when full and at shutdown), so only the newest file can be
+// incomplete after a crash. A new file is sized and headed under a
+// temporary name and renamed into place.
 //
 // Index files are read and written with pread and pwrite rather than
 // mapped: mmapstore maps only offset-named segments and hands out
