@@ -288,3 +288,13 @@ func TestTimeMatchesOverlap(t *testing.T) {
 		}
 	}
 }
+
+func TestTruncateEmptyFileBegunPastTheCut(t *testing.T) {
+	f, _ := newTestFile(t, 4, 8, 5000, 1000) // began where the previous file ended
+	if _, err := f.Truncate(3000); err != nil {
+		t.Fatal(err)
+	}
+	if h := f.Header(); h.EndPhyOffset != 3000 || h.BeginPhyOffset != 3000 {
+		t.Fatalf("begin %d end %d, want 3000: messages from the cut on must be indexed again", h.BeginPhyOffset, h.EndPhyOffset)
+	}
+}

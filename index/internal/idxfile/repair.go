@@ -5,8 +5,9 @@ import "fmt"
 // Truncate removes, newest first, every entry whose phyOffset is at or past
 // phyOffset, undoing each Put exactly (the slot gets the entry's Prev back),
 // and returns how many it removed. The end fields then describe the newest
-// remaining entry; with none left they are set to phyOffset, so that a
-// re-dispatch from there indexes again. It writes the header. Used when
+// remaining entry; with none left (or an empty file that began past
+// phyOffset) they are set to phyOffset, so that a re-dispatch from there
+// indexes again. It writes the header. Used when
 // recovery cut the commit log shorter than what the index saw.
 func (f *File) Truncate(phyOffset int64) (int, error) {
 	removed := 0
@@ -23,7 +24,8 @@ func (f *File) Truncate(phyOffset int64) (int, error) {
 		removed++
 	}
 	f.trimPending(f.h.IndexCount)
-	if removed > 0 {
+	emptyPast := f.h.IndexCount <= 1 && f.h.EndPhyOffset > phyOffset // begun where a cut file ended
+	if removed > 0 || emptyPast {
 		if err := f.resetEnd(phyOffset); err != nil {
 			return removed, err
 		}
