@@ -32,6 +32,10 @@ type Config struct {
 	Addr string
 	// NumEventLoops is passed to netpoll; 0 means one per core.
 	NumEventLoops int
+	// IdleTimeout closes a connection silent for this long (RocketMQ's
+	// serverChannelMaxIdleTimeSeconds); 0 means never. Brokers registered on
+	// a closed connection are removed at once.
+	IdleTimeout time.Duration
 	// KVConfigPath is kvConfig.json, RocketMQ's kvConfigPath; "" keeps the
 	// KV configuration in memory only.
 	KVConfigPath string
@@ -61,6 +65,8 @@ func (c *Config) validate() error {
 	switch {
 	case c.NumEventLoops < 0:
 		return fmt.Errorf("%w: NumEventLoops is negative", ErrConfig)
+	case c.IdleTimeout < 0:
+		return fmt.Errorf("%w: IdleTimeout is negative", ErrConfig)
 	case c.BrokerTimeout < 0:
 		return fmt.Errorf("%w: BrokerTimeout is negative", ErrConfig)
 	case c.ScanInterval < 0:

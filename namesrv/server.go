@@ -78,7 +78,7 @@ func (s *Server) Start() error {
 	}
 	if s.lifecycle.net == nil {
 		ns, err := netpoll.NewServer(netpoll.Config{Addr: s.cfg.Addr,
-			NumEventLoops: s.cfg.NumEventLoops, Logger: s.cfg.Logger})
+			NumEventLoops: s.cfg.NumEventLoops, IdleTimeout: s.cfg.IdleTimeout, Logger: s.cfg.Logger})
 		if err != nil {
 			return err
 		}
