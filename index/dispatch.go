@@ -31,9 +31,11 @@ func (s *Store) dispatchAvailable() {
 		if n < s.cfg.BatchRecords {
 			return
 		}
-		select {
+		select { // between batches: Close, or a request that should not wait for the catch-up
 		case <-s.quit:
 			return
+		case fn := <-s.reqs:
+			fn()
 		default:
 		}
 	}
