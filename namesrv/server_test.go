@@ -408,3 +408,16 @@ func TestServerAttachesToAnotherNetpollServer(t *testing.T) {
 		t.Errorf("route on the shared server: %d", resp.Code)
 	}
 }
+
+// TestServerScannerRemovesExpiredBroker checks the scanner goroutine itself:
+// with a short scan interval and the clock moved past the timeout, the
+// broker disappears without anyone calling scanOnce.
+func TestServerScannerRemovesExpiredBroker(t *testing.T) {
+	s, clock := testServer(t, Config{ScanInterval: 10 * time.Millisecond})
+	broker, cl := testClient(t), testClient(t)
+	register(t, broker, s.Addr(), brokerSpec{name: "broker-a", addr: "10.0.0.1:10911", counter: 1, topics: map[string]int32{"t": 4}})
+	clock.Advance(DefaultBrokerTimeout + time.Millisecond)
+	waitFor(t, 5*time.Second, func() bool {
+		return invoke(t, cl, s.Addr(), routeRequest("t", 0)).Code == int32(protocol.RespTopicNotExist)
+	})
+}
