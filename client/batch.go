@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-
 )
 
 // SendBatch sends msgs as one SEND_BATCH_MESSAGE: they share a topic and

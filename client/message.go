@@ -33,25 +33,25 @@ type Message struct {
 
 // MessageExt is a received message. Every field owns its memory.
 type MessageExt struct {
-	Topic          string
-	Body           []byte
-	Tags           string
-	Keys           []string
-	Properties     map[string]string
-	Queue          MessageQueue
-	QueueOffset    int64
+	Topic           string
+	Body            []byte
+	Tags            string
+	Keys            []string
+	Properties      map[string]string
+	Queue           MessageQueue
+	QueueOffset     int64
 	CommitLogOffset int64
 	// MsgID is the producer's UNIQ_KEY, or OffsetMsgID when there is none.
-	MsgID           string
-	OffsetMsgID     string
-	BornTimestamp   time.Time
-	StoreTimestamp  time.Time
-	BornHost        string
-	StoreHost       string
-	ReconsumeTimes  int32
-	SysFlag         int32
-	Flag            int32
-	BodyCRC         int32
+	MsgID          string
+	OffsetMsgID    string
+	BornTimestamp  time.Time
+	StoreTimestamp time.Time
+	BornHost       string
+	StoreHost      string
+	ReconsumeTimes int32
+	SysFlag        int32
+	Flag           int32
+	BodyCRC        int32
 }
 
 // Property returns a user or system property of the message.

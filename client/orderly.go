@@ -131,4 +131,3 @@ func (c *PushConsumer) unlock(ctx context.Context, mqs []MessageQueue) {
 		}
 	}
 }
-
