@@ -119,12 +119,15 @@ func (s *Server) handleQueryDataVersion(c *netpoll.Conn, req *protocol.Command) 
 		s.badRequest(c, req, err)
 		return
 	}
-	v, err := protocol.DecodeDataVersion(req.Body)
-	if err != nil {
-		s.badRequest(c, req, err)
-		return
+	changed := true // Java: a missing body decodes to null, never equal
+	if len(req.Body) > 0 {
+		v, err := protocol.DecodeDataVersion(req.Body)
+		if err != nil {
+			s.badRequest(c, req, err)
+			return
+		}
+		changed = s.routes.queryDataVersion(h.BrokerAddr, v, s.cfg.now())
 	}
-	changed := s.routes.queryDataVersion(h.BrokerAddr, v, s.cfg.now())
 	r := s.getReply()
 	r.cmd.InitResponse(protocol.RespSuccess, "")
 	(&protocol.QueryDataVersionResponseHeader{Changed: changed}).Encode(&r.cmd)

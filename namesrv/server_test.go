@@ -421,3 +421,16 @@ func TestServerScannerRemovesExpiredBroker(t *testing.T) {
 		return invoke(t, cl, s.Addr(), routeRequest("t", 0)).Code == int32(protocol.RespTopicNotExist)
 	})
 }
+
+func TestServerQueryDataVersionWithoutBodyIsChanged(t *testing.T) {
+	s, _ := testServer(t, Config{})
+	cl := testClient(t)
+	register(t, cl, s.Addr(), brokerSpec{name: "broker-a", addr: "10.0.0.1:10911", counter: 1, topics: map[string]int32{"t": 4}})
+	req := protocol.NewRequest(protocol.ReqQueryDataVersion)
+	(&protocol.BrokerIdentity{BrokerName: "broker-a", BrokerAddr: "10.0.0.1:10911", ClusterName: "DefaultCluster"}).Encode(req)
+	resp := invoke(t, cl, s.Addr(), req)
+	var h protocol.QueryDataVersionResponseHeader
+	if err := h.Decode(resp); err != nil || resp.Code != 0 || !h.Changed {
+		t.Errorf("code %d changed %v (%v)", resp.Code, h.Changed, err)
+	}
+}

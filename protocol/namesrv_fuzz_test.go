@@ -116,3 +116,54 @@ func FuzzQuoteBareKeys(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeNamesrvBodies feeds the same bytes to every other NameServer
+// body decoder; each body that decodes must re-encode to bytes that decode
+// to the same value.
+func FuzzDecodeNamesrvBodies(f *testing.F) {
+	f.Add([]byte(`{"brokerAddrTable":{"b":{"brokerAddrs":{0:"a:1"},"brokerName":"b","cluster":"c"}},"clusterAddrTable":{"c":["b"]}}`))
+	f.Add([]byte(`{"brokerAddr":"a:1","topicList":["t1","t2"]}`))
+	f.Add([]byte(`{"configTable":{"ns":{"k":"v"}},"table":{"k":"v"}}`))
+	f.Add([]byte(`{"counter":1,"stateVersion":2,"timestamp":3}`))
+	f.Add([]byte(`{"dataVersion":{"counter":1,"timestamp":2},"topicConfigTable":{"t":{"perm":6,"topicName":"t"}}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if ci, err := DecodeClusterInfo(in); err == nil {
+			for _, keys := range []MapKeys{MapKeysBare, MapKeysQuoted} {
+				back, err := DecodeClusterInfo(AppendClusterInfo(nil, &ci, keys))
+				if err != nil || len(back.BrokerAddrTable) != len(ci.BrokerAddrTable) || len(back.ClusterAddrTable) != len(ci.ClusterAddrTable) {
+					t.Fatalf("cluster info round trip: %v\n%+v\n%+v", err, ci, back)
+				}
+			}
+		}
+		if tl, err := DecodeTopicList(in); err == nil {
+			back, err := DecodeTopicList(AppendTopicList(nil, &tl))
+			if err != nil || len(back.Topics) != len(tl.Topics) || back.BrokerAddr != tl.BrokerAddr {
+				t.Fatalf("topic list round trip: %v %+v %+v", err, tl, back)
+			}
+		}
+		if kv, err := DecodeKVConfig(in); err == nil {
+			back, err := DecodeKVConfig(AppendKVConfig(nil, kv))
+			if err != nil || !reflect.DeepEqual(back, kv) {
+				t.Fatalf("kv config round trip: %v %+v %+v", err, kv, back)
+			}
+		}
+		if table, err := DecodeKVTable(in); err == nil {
+			back, err := DecodeKVTable(AppendKVTable(nil, table))
+			if err != nil || !reflect.DeepEqual(back, table) {
+				t.Fatalf("kv table round trip: %v %+v %+v", err, table, back)
+			}
+		}
+		if dv, err := DecodeDataVersion(in); err == nil {
+			back, err := DecodeDataVersion(AppendDataVersion(nil, dv))
+			if err != nil || back != dv {
+				t.Fatalf("data version round trip: %v %+v %+v", err, dv, back)
+			}
+		}
+		if w, err := DecodeTopicConfigSerializeWrapper(in); err == nil {
+			back, err := DecodeTopicConfigSerializeWrapper(AppendTopicConfigSerializeWrapper(nil, &w))
+			if err != nil || !reflect.DeepEqual(back, w) {
+				t.Fatalf("wrapper round trip: %v\n%+v\n%+v", err, w, back)
+			}
+		}
+	})
+}
