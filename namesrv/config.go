@@ -48,6 +48,10 @@ type Config struct {
 	// ScanInterval is how often expired brokers are removed
 	// (scanNotActiveBrokerInterval); 0 means DefaultScanInterval.
 	ScanInterval time.Duration
+	// Properties is the effective configuration as properties text
+	// ("key=value" lines), the body of GET_NAMESRV_CONFIG replies (what
+	// mqadmin getNamesrvConfig shows); "" leaves that request unsupported.
+	Properties string
 	// Logger receives the server's log lines; nil means slog.Default().
 	Logger *slog.Logger
 

@@ -9,7 +9,7 @@ import (
 // DefaultRequestProcessor.processRequest). Codes not listed are answered
 // REQUEST_CODE_NOT_SUPPORTED by netpoll.
 func (s *Server) handlers() map[protocol.RequestCode]netpoll.Handler {
-	return map[protocol.RequestCode]netpoll.Handler{
+	table := map[protocol.RequestCode]netpoll.Handler{
 		// Brokers (handle_broker.go).
 		protocol.ReqRegisterBroker:   s.handleRegisterBroker,
 		protocol.ReqUnregisterBroker: s.handleUnregisterBroker,
@@ -31,6 +31,11 @@ func (s *Server) handlers() map[protocol.RequestCode]netpoll.Handler {
 		protocol.ReqDeleteKVConfig:       s.handleDeleteKVConfig,
 		protocol.ReqGetKVListByNamespace: s.handleGetKVList,
 	}
+	if s.cfg.Properties != "" {
+		// Configuration (handle_config.go).
+		table[protocol.ReqGetNamesrvConfig] = s.handleGetNamesrvConfig
+	}
+	return table
 }
 
 // reply is pooled memory for building one response. netpoll encodes a

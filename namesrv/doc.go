@@ -20,7 +20,8 @@
 // GET_BROKER_CLUSTER_INFO, GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
 // GET_TOPICS_BY_CLUSTER, GET_SYSTEM_TOPIC_LIST_FROM_NS,
 // DELETE_TOPIC_IN_NAMESRV, WIPE/ADD_WRITE_PERM_OF_BROKER (handle_route.go);
-// PUT/GET/DELETE_KV_CONFIG, GET_KVLIST_BY_NAMESPACE (handle_kv.go). Other
+// PUT/GET/DELETE_KV_CONFIG, GET_KVLIST_BY_NAMESPACE (handle_kv.go);
+// GET_NAMESRV_CONFIG when Config.Properties is set (handle_config.go). Other
 // codes get REQUEST_CODE_NOT_SUPPORTED from netpoll. A request whose header
 // does not decode is logged and answered SYSTEM_ERROR with the reason.
 // Handlers run on netpoll's event loops and never block: route reads take a

@@ -1,9 +1,11 @@
 package namesrv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"log/slog"
 	"strings"
 
 	"github.com/fastmq/fastmq/netpoll"
@@ -37,8 +39,12 @@ func (s *Server) handleRegisterBroker(c *netpoll.Conn, req *protocol.Command) {
 	reg.ConnID = c.ID()
 	s.trackBrokerConn(c)
 	res := s.routes.register(reg, s.cfg.now())
-	s.log.Debug("broker registered", "cluster", reg.ClusterName, "brokerName", reg.BrokerName,
-		"brokerId", reg.BrokerID, "brokerAddr", reg.BrokerAddr, "remote", c.RemoteAddr())
+	level := slog.LevelDebug // every 30 s per broker
+	if res.New {
+		level = slog.LevelInfo
+	}
+	s.log.Log(context.Background(), level, "broker registered", "cluster", reg.ClusterName, "brokerName", reg.BrokerName,
+		"brokerId", reg.BrokerID, "brokerAddr", reg.BrokerAddr, "haServerAddr", reg.HAServerAddr, "remote", c.RemoteAddr())
 
 	r := s.getReply()
 	r.cmd.InitResponse(protocol.RespSuccess, "")

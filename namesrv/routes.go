@@ -73,10 +73,12 @@ type registration struct {
 	ConnID        uint64
 }
 
-// registerResult is what a slave learns about its master.
+// registerResult is what a slave learns about its master, and whether the
+// address was not registered before.
 type registerResult struct {
 	HAServerAddr string
 	MasterAddr   string
+	New          bool
 }
 
 // register records a broker registration at now (J4 registerBroker).
@@ -112,6 +114,7 @@ func (t *routeTable) register(r *registration, now time.Time) registerResult {
 			}
 		}
 	}
+	_, known := t.live[r.BrokerAddr]
 	t.live[r.BrokerAddr] = &brokerLive{lastUpdate: now, dataVersion: version,
 		haServerAddr: r.HAServerAddr, connID: r.ConnID}
 	if r.FilterServers != nil {
@@ -121,11 +124,11 @@ func (t *routeTable) register(r *registration, now time.Time) registerResult {
 			t.filterServers[r.BrokerAddr] = slices.Clone(r.FilterServers)
 		}
 	}
-	var res registerResult
+	res := registerResult{New: !known}
 	if r.BrokerID != protocol.MasterID {
 		if master, ok := bd.Addr(protocol.MasterID); ok {
 			if ml := t.live[master]; ml != nil {
-				res = registerResult{HAServerAddr: ml.haServerAddr, MasterAddr: master}
+				res.HAServerAddr, res.MasterAddr = ml.haServerAddr, master
 			}
 		}
 	}

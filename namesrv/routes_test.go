@@ -52,7 +52,7 @@ func TestRegisterMasterBuildsRoute(t *testing.T) {
 func TestSlaveTopicsIgnoredAndSlaveLearnsMasterHA(t *testing.T) {
 	rt := newRouteTable()
 	res := rt.register(reg("broker-a", 1, "10.0.0.2:10911", 2, 1, map[string]int32{"slave-only": 4}), t0)
-	if res != (registerResult{}) {
+	if res != (registerResult{New: true}) {
 		t.Errorf("slave without master got %+v", res)
 	}
 	if _, ok := rt.route("slave-only"); ok {

@@ -434,3 +434,15 @@ func TestServerQueryDataVersionWithoutBodyIsChanged(t *testing.T) {
 		t.Errorf("code %d changed %v (%v)", resp.Code, h.Changed, err)
 	}
 }
+
+func TestServerGetNamesrvConfig(t *testing.T) {
+	s, _ := testServer(t, Config{Properties: "listenPort=9876\nkvConfigPath=/x\n"})
+	resp := invoke(t, testClient(t), s.Addr(), protocol.NewRequest(protocol.ReqGetNamesrvConfig))
+	if resp.Code != 0 || string(resp.Body) != "listenPort=9876\nkvConfigPath=/x\n" {
+		t.Errorf("code %d body %q", resp.Code, resp.Body)
+	}
+	plain, _ := testServer(t, Config{})
+	if resp := invoke(t, testClient(t), plain.Addr(), protocol.NewRequest(protocol.ReqGetNamesrvConfig)); resp.Code != int32(protocol.RespRequestCodeNotSupported) {
+		t.Errorf("without Properties: code %d", resp.Code)
+	}
+}

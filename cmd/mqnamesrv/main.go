@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/fastmq/fastmq/namesrv"
@@ -60,7 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	return serve(st.config(*listen, log), stdout, log)
+	cfg := st.config(*listen, log)
+	var props strings.Builder
+	if err := st.print(&props); err == nil {
+		cfg.Properties = props.String()
+	}
+	return serve(cfg, stdout, log)
 }
 
 // serve runs the NameServer until SIGTERM or SIGINT.
