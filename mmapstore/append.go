@@ -44,6 +44,7 @@ type reservation struct {
 	dst         []byte // where to encode: the mapping, or the scratch buffer
 	queueOffset int64  // first queue offset assigned
 	storeTs     int64  // store timestamp, ms
+	nowNanos    int64  // the same clock reading, ns (sync-flush deadline)
 }
 
 // queueTxType says whether a record takes a queue offset: transaction
@@ -78,12 +79,13 @@ func (l *CommitLog) reserve(size, count int, topic []byte, queueID int32, sysFla
 		l.mu.Unlock()
 		return reservation{}, l.setErr(err)
 	}
-	r := reservation{seg: seg, phy: off, size: size, storeTs: l.cfg.now().UnixMilli()}
+	now := l.cfg.now()
+	r := reservation{seg: seg, phy: off, size: size, storeTs: now.UnixMilli(), nowNanos: now.UnixNano()}
 	if takesQueueOffset(sysFlag) {
 		r.queueOffset = l.nextQueueOffsetLocked(topic, queueID, count)
 	}
 	pos := off - seg.start
-	if l.cfg.WriteWithoutMmap {
+	if !l.cfg.WriteWithMmap {
 		if cap(l.mu.scratch) < size {
 			l.mu.scratch = make([]byte, size+size/4)
 		}
@@ -112,7 +114,7 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 	}
 	var hdr [blankSize]byte
 	putBlank(hdr[:], int32(rest))
-	if err := seg.writeAt(hdr[:], off-seg.start, l.cfg.WriteWithoutMmap); err != nil {
+	if err := seg.writeAt(hdr[:], off-seg.start, !l.cfg.WriteWithMmap); err != nil {
 		return err
 	}
 	l.q.writeOff.Store(off + rest)
@@ -123,7 +125,7 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 // advancing the write offset, and releases the append lock. It returns the
 // end offset of the reservation.
 func (l *CommitLog) publish(r *reservation) (int64, error) {
-	if l.cfg.WriteWithoutMmap {
+	if !l.cfg.WriteWithMmap {
 		if err := r.seg.writeAt(r.dst, r.phy-r.seg.start, true); err != nil {
 			err = l.setErr(err)
 			l.mu.Unlock()
@@ -141,7 +143,8 @@ func (l *CommitLog) publish(r *reservation) (int64, error) {
 }
 
 // complete hands the append's completion to the flush policy.
-func (l *CommitLog) complete(end int64, done Done) {
+func (l *CommitLog) complete(r *reservation, done Done) {
+	end := r.phy + int64(r.size)
 	if l.cfg.FlushDiskType == AsyncFlush {
 		if done != nil {
 			done(nil)
@@ -152,7 +155,7 @@ func (l *CommitLog) complete(end int64, done Done) {
 		l.gc.signal()
 		return
 	}
-	l.gc.enqueue(flushReq{end: end, deadline: l.cfg.now().Add(l.cfg.SyncFlushTimeout).UnixNano(), done: done})
+	l.gc.enqueue(flushReq{end: end, deadline: r.nowNanos + int64(l.cfg.SyncFlushTimeout), done: done})
 }
 
 // nextQueueOffsetLocked assigns count consecutive queue offsets.

@@ -31,7 +31,7 @@ type CommitLog struct {
 	mu struct {
 		sync.Mutex
 		queueOffsets map[string][]int64 // topic → next queue offset per queue id
-		scratch      []byte             // encode buffer under WriteWithoutMmap
+		scratch      []byte             // encode buffer for pwrite (unless WriteWithMmap)
 		lastStoreTs  int64              // store timestamp of the last record written
 	}
 
@@ -72,7 +72,8 @@ func Open(cfg Config) (*CommitLog, error) {
 	}
 	l.ckp = ckp
 	q, err := OpenSegmentQueue(cfg.StorePathCommitLog, cfg.MappedFileSizeCommitLog, QueueConfig{
-		Prepare: true, WriteWithoutMmap: cfg.WriteWithoutMmap, Logger: cfg.Logger, ops: cfg.ops, onUnmap: cfg.onUnmap,
+		Prepare: true, WriteWithoutMmap: !cfg.WriteWithMmap, PreWrite: cfg.FlushDiskType == SyncFlush,
+		Logger: cfg.Logger, ops: cfg.ops, onUnmap: cfg.onUnmap,
 	})
 	if err != nil {
 		ckp.close()
@@ -191,6 +192,26 @@ func (l *CommitLog) SegmentSize() int64 { return l.q.segSize }
 // Checkpoint returns the store checkpoint, which other store parts (consume
 // queues, index) update with their own progress.
 func (l *CommitLog) Checkpoint() *Checkpoint { return l.ckp }
+
+// Stats are counters for monitoring and benchmarks.
+type Stats struct {
+	GroupCommits     int64 // sync-flush rounds (one fdatasync pass each)
+	GroupCommitted   int64 // appends completed by those rounds
+	InlineSegments   int64 // segments an append had to create itself, the first one of a new log included
+	RollWaits        int64 // rolls that waited for the preparer to finish the next segment
+	SegmentsInMemory int   // listed segments
+}
+
+// Stats returns the counters.
+func (l *CommitLog) Stats() Stats {
+	return Stats{
+		GroupCommits:     l.gc.syncs.Load(),
+		GroupCommitted:   l.gc.requests.Load(),
+		InlineSegments:   l.q.inlineCreates.Load(),
+		RollWaits:        l.q.rollWaits.Load(),
+		SegmentsInMemory: len(*l.q.segs.Load()),
+	}
+}
 
 // Recovery reports what Open found and did.
 func (l *CommitLog) Recovery() RecoveryReport { return l.recovery }

@@ -73,7 +73,7 @@ func TestCommitLogRoundTripAcrossRollover(t *testing.T) {
 		for _, flush := range []FlushDiskType{AsyncFlush, SyncFlush} {
 			t.Run(fmt.Sprintf("pwrite=%v,flush=%d", pwrite, flush), func(t *testing.T) {
 				cfg := testConfig(t, flush)
-				cfg.WriteWithoutMmap = pwrite
+				cfg.WriteWithMmap = !pwrite
 				l := openTestLog(t, cfg)
 				w := NewWaiter()
 				var msgs []protocol.StoredMessage

@@ -67,9 +67,10 @@ type Config struct {
 	DeleteFileBatchMax int
 	// CheckpointInterval is how often the checkpoint file is synced; default 1 s.
 	CheckpointInterval time.Duration
-	// WriteWithoutMmap appends with pwrite instead of copying into the
-	// mapping (RocketMQ writeWithoutMmap); default false, see doc.go for why.
-	WriteWithoutMmap bool
+	// WriteWithMmap appends by copying into the mapping instead of with
+	// pwrite. It is RocketMQ's writeWithoutMmap inverted, because pwrite is
+	// the default here: doc.go has the measurements.
+	WriteWithMmap bool
 	// StoreHost is written as STOREHOSTADDRESS into records whose StoreHost
 	// is empty, and forms offset message ids; default 127.0.0.1:10911.
 	StoreHost netip.AddrPort

@@ -1,6 +1,10 @@
 package mmapstore
 
-import "time"
+import (
+	"net/netip"
+	"runtime"
+	"time"
+)
 
 // Test-only access to the seams.
 
@@ -18,3 +22,7 @@ func (c Config) withClock(now func() time.Time) Config { c.now = now; return c }
 func (c Config) withDiskUsage(fn func(string) (int, error)) Config { c.diskUsage = fn; return c }
 
 func (c Config) withUnmapHook(fn func(start int64)) Config { c.onUnmap = fn; return c }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+var benchHost = netip.MustParseAddrPort("10.0.0.1:5000")

@@ -36,6 +36,15 @@ func (f *faults) ops() *fileOps {
 		}
 		return base.writeAt(file, p, off)
 	}
+	ops.allocate = func(file *os.File, size int64) error {
+		f.mu.Lock()
+		err := f.writeErr
+		f.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return base.allocate(file, size)
+	}
 	ops.sync = func(file *os.File) error {
 		f.mu.Lock()
 		err, block := f.syncErr, f.syncBlock
@@ -81,7 +90,6 @@ func TestCommitLogFailedSyncIsSticky(t *testing.T) {
 func TestCommitLogFailedWriteIsSticky(t *testing.T) {
 	var f faults
 	cfg := testConfig(t, AsyncFlush)
-	cfg.WriteWithoutMmap = true
 	l := openTestLog(t, cfg.withOps(f.ops()))
 	m := testMessage(0, 100)
 	if err := l.Append(&m, nil); err != nil {

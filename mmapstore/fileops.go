@@ -15,6 +15,7 @@ type fileOps struct {
 	writeAt  func(f *os.File, p []byte, off int64) (int, error)
 	sync     func(f *os.File) error // fdatasync
 	truncate func(f *os.File, size int64) error
+	allocate func(f *os.File, size int64) error // reserve blocks and set the size
 	remove   func(name string) error
 	rename   func(from, to string) error
 	syncDir  func(dir string) error
@@ -28,6 +29,7 @@ func osFileOps() *fileOps {
 		writeAt:  func(f *os.File, p []byte, off int64) (int, error) { return f.WriteAt(p, off) },
 		sync:     func(f *os.File) error { return unix.Fdatasync(int(f.Fd())) },
 		truncate: func(f *os.File, size int64) error { return f.Truncate(size) },
+		allocate: allocate,
 		remove:   os.Remove,
 		rename:   os.Rename,
 		syncDir:  syncDir,
@@ -40,6 +42,16 @@ func osFileOps() *fileOps {
 			return m.Unmap()
 		},
 	}
+}
+
+// allocate reserves size bytes for f (fallocate), falling back to
+// ftruncate where the file system cannot preallocate.
+func allocate(f *os.File, size int64) error {
+	err := unix.Fallocate(int(f.Fd()), 0, 0, size)
+	if err == unix.EOPNOTSUPP || err == unix.ENOSYS {
+		return f.Truncate(size)
+	}
+	return err
 }
 
 // syncDir fsyncs a directory so that a created, renamed or removed entry

@@ -2,6 +2,7 @@ package mmapstore
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,12 +23,23 @@ type groupCommit struct {
 	inflight []flushReq // batch being synced; guarded by mu; nil once completed
 	spare    []flushReq // reused backing array; guarded by mu
 	wake     chan struct{}
+	closed   bool         // set by completeAll; guarded by mu
+	closeErr error        // what completeAll completed with; guarded by mu
+	flushed  int64        // flushed offset at completeAll; guarded by mu
+	syncs    atomic.Int64 // group-commit rounds, for Stats
+	requests atomic.Int64 // completions taken by those rounds
 }
 
 func (g *groupCommit) init() { g.wake = make(chan struct{}, 1) }
 
 func (g *groupCommit) enqueue(r flushReq) {
 	g.mu.Lock()
+	if g.closed { // the log closed between this append's publish and now
+		err, flushed := g.closeErr, g.flushed
+		g.mu.Unlock()
+		completeOne(r, flushed, err)
+		return
+	}
 	g.pending = append(g.pending, r)
 	g.mu.Unlock()
 	g.signal()
@@ -100,16 +112,21 @@ func (g *groupCommit) completeAll(flushed int64, err error) {
 	g.mu.Lock()
 	reqs := append(g.inflight, g.pending...)
 	g.inflight, g.pending = nil, nil
+	g.closed, g.closeErr, g.flushed = true, err, flushed
 	g.mu.Unlock()
 	for _, r := range reqs {
-		switch {
-		case err != nil:
-			r.done(err)
-		case r.end <= flushed:
-			r.done(nil)
-		default:
-			r.done(ErrClosed)
-		}
+		completeOne(r, flushed, err)
+	}
+}
+
+func completeOne(r flushReq, flushed int64, err error) {
+	switch {
+	case err != nil:
+		r.done(err)
+	case r.end <= flushed:
+		r.done(nil)
+	default:
+		r.done(ErrClosed)
 	}
 }
 
@@ -155,6 +172,8 @@ func (l *CommitLog) groupCommitLoop() {
 		case <-l.gc.wake:
 		}
 		batch := l.gc.take()
+		l.gc.syncs.Add(1)
+		l.gc.requests.Add(int64(len(batch)))
 		err := l.Err()
 		if err == nil {
 			err = l.flushTo(l.q.WriteOffset())
@@ -182,8 +201,7 @@ func (l *CommitLog) asyncFlushLoop() {
 		}
 		w, f := l.q.WriteOffset(), l.q.FlushedOffset()
 		thorough := time.Since(lastThorough) >= l.cfg.FlushCommitLogThoroughInterval
-		segDone := w/l.q.segSize != f/l.q.segSize // a full segment is always flushable
-		if w <= f || (w-f < leastBytes && !thorough && !segDone) {
+		if !shouldFlush(w, f, l.q.segSize, leastBytes, thorough) {
 			continue
 		}
 		if thorough {
@@ -193,6 +211,16 @@ func (l *CommitLog) asyncFlushLoop() {
 			l.cfg.Logger.Error("mmapstore: async flush failed", "err", err)
 		}
 	}
+}
+
+// shouldFlush is the async flusher's rule (RocketMQ FlushRealTimeService):
+// flush when at least leastBytes are dirty, when a segment filled up (a full
+// segment is always flushable), or on the thorough interval.
+func shouldFlush(written, flushed, segSize, leastBytes int64, thorough bool) bool {
+	if written <= flushed {
+		return false
+	}
+	return thorough || written-flushed >= leastBytes || written/segSize != flushed/segSize
 }
 
 // watchLoop completes sync-flush appends whose sync outlives

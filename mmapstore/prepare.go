@@ -71,7 +71,7 @@ func (p *preparer) prepare(start int64) {
 	}
 	p.ready.busy = start
 	p.ready.Unlock()
-	s, err := createSegment(p.q.ops, p.q.dir, start, p.q.segSize, true)
+	s, err := createSegment(p.q.ops, p.q.dir, start, p.q.segSize, true, p.q.zeroFill())
 	p.ready.Lock()
 	old := p.ready.seg
 	p.ready.seg = s
@@ -92,6 +92,9 @@ func (p *preparer) prepare(start int64) {
 // a truncation) is discarded.
 func (p *preparer) take(start int64) *segment {
 	p.ready.Lock()
+	if start >= 0 && p.ready.busy == start {
+		p.q.rollWaits.Add(1)
+	}
 	for start >= 0 && p.ready.busy == start {
 		p.ready.cond.Wait()
 	}

@@ -36,11 +36,10 @@ func (l *CommitLog) Append(m *protocol.StoredMessage, done Done) error {
 	}
 	m.PhysicalOffset, m.QueueOffset, m.StoreTimestamp = r.phy, r.queueOffset, r.storeTs
 	protocol.PutStoredMessage(r.dst, m)
-	end, err := l.publish(&r)
-	if err != nil {
+	if _, err := l.publish(&r); err != nil {
 		return err
 	}
-	l.complete(end, done)
+	l.complete(&r, done)
 	return nil
 }
 
@@ -79,11 +78,10 @@ func (l *CommitLog) AppendBatch(msgs []protocol.StoredMessage, done Done) error 
 		m.PhysicalOffset, m.QueueOffset, m.StoreTimestamp = r.phy+int64(pos), r.queueOffset+int64(i), r.storeTs
 		pos += protocol.PutStoredMessage(r.dst[pos:], m)
 	}
-	end, err := l.publish(&r)
-	if err != nil {
+	if _, err := l.publish(&r); err != nil {
 		return err
 	}
-	l.complete(end, done)
+	l.complete(&r, done)
 	return nil
 }
 

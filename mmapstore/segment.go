@@ -13,7 +13,7 @@ const (
 	// zeroChunk is how much zero-fill is written between two fdatasyncs
 	// while preparing a segment, so preparation never queues more than this
 	// much I/O in front of a commit-log sync.
-	zeroChunk = 4 << 20
+	zeroChunk = 1 << 20
 )
 
 var zeroBuf [1 << 20]byte // read-only source of zeros for zero-fill
@@ -50,12 +50,14 @@ func parseSegmentName(name string) (int64, bool) {
 	return v, err == nil && v >= 0
 }
 
-// createSegment creates, zero-fills (chunk by chunk, each chunk synced),
-// syncs the directory of, and maps a new segment. When prefault is set the
-// mapping is also pre-faulted for writing. The file is written in full
-// before it is mapped, so a store into the mapping never allocates a block
-// (no page-fault stall, no SIGBUS on a full disk).
-func createSegment(ops *fileOps, dir string, start, size int64, prefault bool) (*segment, error) {
+// createSegment creates, sizes, syncs the directory of, and maps a new
+// segment. With zero set the file is zero-filled chunk by chunk (each chunk
+// synced) before it is mapped, so a store into the mapping never allocates a
+// block (no page-fault stall, no SIGBUS on a full disk), and, when prefault
+// is set, the mapping is pre-faulted for writing. Without zero the file is
+// fallocated (space reserved, so a full disk fails here) and only ever
+// written with pwrite.
+func createSegment(ops *fileOps, dir string, start, size int64, prefault, zero bool) (*segment, error) {
 	path := filepath.Join(dir, segmentName(start))
 	f, err := ops.openFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -66,8 +68,14 @@ func createSegment(ops *fileOps, dir string, start, size int64, prefault bool) (
 		ops.remove(path) // best effort: a half-made file is rejected at load by its size anyway
 		return nil, &IOError{Op: op, File: path, Offset: start + off, Err: err}
 	}
-	if off, err := zeroFill(ops, f, 0, size); err != nil {
-		return fail("zero-fill", off, err)
+	if zero {
+		if off, err := zeroFill(ops, f, 0, size); err != nil {
+			return fail("zero-fill", off, err)
+		}
+	} else if err := ops.allocate(f, size); err != nil {
+		return fail("allocate", 0, err)
+	} else if err := ops.sync(f); err != nil {
+		return fail("sync", 0, err)
 	}
 	if err := ops.syncDir(dir); err != nil {
 		return fail("sync-dir", 0, err)
@@ -76,7 +84,7 @@ func createSegment(ops *fileOps, dir string, start, size int64, prefault bool) (
 	if err != nil {
 		return fail("mmap", 0, err)
 	}
-	if prefault {
+	if prefault && zero {
 		populateWrite(data)
 	}
 	s := &segment{start: start, size: size, path: path, f: f, data: data, ops: ops}
