@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"log/slog"
 	"strings"
 
@@ -64,7 +63,7 @@ func decodeRegistration(req *protocol.Command) (*registration, error) {
 	if err := h.Decode(req); err != nil {
 		return nil, err
 	}
-	if h.BodyCRC32 != 0 && int32(crc32.ChecksumIEEE(req.Body)&0x7FFFFFFF) != h.BodyCRC32 {
+	if h.BodyCRC32 != 0 && protocol.RegisterBodyCRC32(req.Body) != h.BodyCRC32 {
 		return nil, errCRCMismatch
 	}
 	reg := &registration{

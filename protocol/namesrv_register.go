@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strconv"
 	"strings"
@@ -193,6 +194,13 @@ func DecodeRegisterBrokerBody(b []byte, compressed bool) (RegisterBrokerBody, er
 		TopicConfigSerializeWrapper: raw.TopicConfigSerializeWrapper.value(),
 		FilterServerList:            raw.FilterServerList,
 	}, nil
+}
+
+// RegisterBodyCRC32 is the bodyCrc32 a broker puts in the REGISTER_BROKER
+// header: CRC32 (IEEE) of the body, masked to 31 bits (J4 UtilAll.crc32).
+// The NameServer skips the check when the header carries 0.
+func RegisterBodyCRC32(body []byte) int32 {
+	return int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF)
 }
 
 // MaxRegisterBodyInflatedBytes bounds what a compressed REGISTER_BROKER body

@@ -168,3 +168,10 @@ func TestKVAndTopicListBodies(t *testing.T) {
 		t.Errorf("topic list round trip %+v %v", back, err)
 	}
 }
+
+func TestRegisterBodyCRC32MasksTo31Bits(t *testing.T) {
+	// CRC32("123456789") = 0xCBF43926; Java's UtilAll.crc32 masks the sign bit.
+	if got := RegisterBodyCRC32([]byte("123456789")); got != 0x4BF43926 {
+		t.Errorf("got %#x, want 0x4bf43926", got)
+	}
+}
