@@ -49,7 +49,7 @@ type reply struct {
 // maxPooledBodyBytes caps the body buffer a pooled reply keeps.
 const maxPooledBodyBytes = 1 << 20
 
-func (s *Server) getReply() *reply { return s.replys.Get().(*reply) }
+func (s *Server) getReply() *reply { return s.replies.Get().(*reply) }
 
 func (s *Server) putReply(r *reply) {
 	if cap(r.body) > maxPooledBodyBytes {
@@ -57,7 +57,7 @@ func (s *Server) putReply(r *reply) {
 	}
 	r.body = r.body[:0]
 	r.cmd.Reset()
-	s.replys.Put(r)
+	s.replies.Put(r)
 }
 
 // respond answers req on c with code, remark and body (copied by netpoll

@@ -186,8 +186,8 @@ func (s *kvStore) flush() {
 	}
 }
 
-// close stops persistLoop after it has written every queued change. Safe
-// to call twice.
+// close stops persistLoop after it has written every queued change. Call
+// it only after start; it is safe to call twice.
 func (s *kvStore) close() {
 	s.pending.Lock()
 	select {

@@ -25,7 +25,7 @@ type Server struct {
 	log    *slog.Logger // immutable
 	routes *routeTable
 	kv     *kvStore
-	replys sync.Pool // *reply
+	replies sync.Pool // *reply
 
 	lifecycle struct {
 		sync.Mutex
@@ -59,7 +59,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "namesrv"), routes: newRouteTable(), kv: kv}
-	s.replys.New = func() any { return new(reply) }
+	s.replies.New = func() any { return new(reply) }
 	s.brokerConns.m = make(map[uint64]*netpoll.Conn)
 	return s, nil
 }
