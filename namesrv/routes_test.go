@@ -3,6 +3,7 @@ package namesrv
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,5 +227,31 @@ func TestAppendRouteMatchesRouteAndAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("appendRoute allocates %.1f times per call", allocs)
+	}
+}
+
+func TestFilterServersFollowRegistrations(t *testing.T) {
+	rt := newRouteTable()
+	r := reg("broker-a", 0, "a:1", 1, 1, map[string]int32{"t": 4})
+	r.FilterServers = []string{"a:9000", "a:9001"}
+	rt.register(r, t0)
+	got, _ := rt.route("t")
+	if want := map[string][]string{"a:1": {"a:9000", "a:9001"}}; !reflect.DeepEqual(got.FilterServerTable, want) {
+		t.Errorf("filter servers %v, want %v", got.FilterServerTable, want)
+	}
+	var sc routeScratch
+	b, _ := rt.appendRoute(nil, &sc, "t", "", protocol.MapKeysBare)
+	if !strings.Contains(string(b), `"filterServerTable":{"a:1":["a:9000","a:9001"]}`) {
+		t.Errorf("encoded route %s", b)
+	}
+	r.FilterServers = nil // a body without the list leaves them
+	rt.register(r, t0)
+	if got, _ := rt.route("t"); len(got.FilterServerTable) != 1 {
+		t.Errorf("nil list dropped the filter servers: %v", got.FilterServerTable)
+	}
+	r.FilterServers = []string{} // an empty list removes them
+	rt.register(r, t0)
+	if got, _ := rt.route("t"); len(got.FilterServerTable) != 0 {
+		t.Errorf("empty list kept the filter servers: %v", got.FilterServerTable)
 	}
 }
