@@ -21,10 +21,10 @@ var ErrClosed = errors.New("namesrv: server closed")
 // (namesrv=kv-persister) and, unless the server was attached to another
 // netpoll server with Register, its own netpoll server's goroutines.
 type Server struct {
-	cfg    Config       // immutable after New; defaults applied
-	log    *slog.Logger // immutable
-	routes *routeTable
-	kv     *kvStore
+	cfg     Config       // immutable after New; defaults applied
+	log     *slog.Logger // immutable
+	routes  *routeTable
+	kv      *kvStore
 	replies sync.Pool // *reply
 
 	lifecycle struct {
