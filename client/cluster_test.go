@@ -45,6 +45,9 @@ func buildBroker(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("integration test against the real broker; skipped with -short")
 	}
+	if bin := os.Getenv("FASTMQ_MQBROKER"); bin != "" {
+		return bin // a prebuilt mqbroker, for debugging
+	}
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -89,8 +92,8 @@ func startCluster(t *testing.T) cluster {
 	dir := t.TempDir()
 	nsPort, brokerPort := freePort(t), freePort(t)
 	conf := filepath.Join(dir, "broker.conf")
-	props := fmt.Sprintf("brokerClusterName=ItCluster\nbrokerName=it-broker\nbrokerId=0\nbrokerIP1=127.0.0.1\nlistenPort=%d\nstorePathRootDir=%s\nautoCreateTopicEnable=true\nflushDiskType=ASYNC_FLUSH\n",
-		brokerPort, filepath.Join(dir, "store"))
+	props := fmt.Sprintf("brokerClusterName=ItCluster\nbrokerName=it-broker\nbrokerId=0\nbrokerIP1=127.0.0.1\nlistenPort=%d\nstorePathRootDir=%s\nautoCreateTopicEnable=true\nflushDiskType=ASYNC_FLUSH\nmessageDelayLevel=%s\n",
+		brokerPort, filepath.Join(dir, "store"), strings.TrimSpace(strings.Repeat("1s ", 18)))
 	if err := os.WriteFile(conf, []byte(props), 0o644); err != nil {
 		t.Fatal(err)
 	}

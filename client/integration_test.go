@@ -329,8 +329,11 @@ func TestIntegrationPushClusteringSharesQueues(t *testing.T) {
 	topic := "Clustered"
 	createTopic(t, cl.ns, topic, 8)
 	col := newCollector()
-	c1 := newIntegrationPushConsumer(t, cl.ns, "it-cluster", "one", topic, col.handler("one"))
-	c2 := newIntegrationPushConsumer(t, cl.ns, "it-cluster", "two", topic, col.handler("two"))
+	// Rebalance timers far beyond the test: the split and the takeover
+	// below can only come from NOTIFY_CONSUMER_IDS_CHANGED.
+	slow := WithIntervals(time.Hour, time.Second)
+	c1 := newIntegrationPushConsumer(t, cl.ns, "it-cluster", "one", topic, col.handler("one"), slow)
+	c2 := newIntegrationPushConsumer(t, cl.ns, "it-cluster", "two", topic, col.handler("two"), slow)
 	eventually(t, 30*time.Second, "8 queues split 4/4", func() bool {
 		a, b := c1.Assignment(topic), c2.Assignment(topic)
 		if len(a) != 4 || len(b) != 4 {
@@ -487,12 +490,20 @@ func TestIntegrationAdmin(t *testing.T) {
 	sendN(t, p, topic, "a", 9)
 	c := newIntegrationPullConsumer(t, cl.ns, "it-admin")
 	qs, _ := c.Queues(ctx, topic)
-	for _, mq := range qs {
-		max, err := c.MaxOffset(ctx, mq)
-		if err != nil {
-			t.Fatal(err)
+	maxes := map[MessageQueue]int64{}
+	eventually(t, 10*time.Second, "9 messages in the consume queues", func() bool {
+		var sum int64
+		for _, mq := range qs {
+			maxes[mq], _ = c.MaxOffset(ctx, mq)
+			sum += maxes[mq]
 		}
-		if err := c.CommitOffset(ctx, mq, max-1); err != nil {
+		return sum == 9
+	})
+	for _, mq := range qs {
+		if maxes[mq] == 0 {
+			t.Fatalf("round robin left %v empty: %v", mq, maxes)
+		}
+		if err := c.CommitOffset(ctx, mq, maxes[mq]-1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -507,5 +518,46 @@ func TestIntegrationAdmin(t *testing.T) {
 	}
 	if total != 9 || lag != 3 {
 		t.Errorf("progress total %d lag %d: %+v", total, lag, prog)
+	}
+}
+
+func TestIntegrationRetryLaterRedelivers(t *testing.T) {
+	cl := startCluster(t)
+	topic := "RetryLater"
+	createTopic(t, cl.ns, topic, 2)
+	var mu sync.Mutex
+	attempts := map[string][]int32{}
+	h := func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+		mu.Lock()
+		defer mu.Unlock()
+		m := msgs[0]
+		attempts[string(m.Body)] = append(attempts[string(m.Body)], m.ReconsumeTimes)
+		if m.Topic != topic {
+			t.Errorf("handler saw topic %q, want the original %q", m.Topic, topic)
+		}
+		if len(attempts[string(m.Body)]) < 2 {
+			return ConsumeRetryLater
+		}
+		return ConsumeSuccess
+	}
+	newIntegrationPushConsumer(t, cl.ns, "it-retry", "r", topic, h)
+	p := newIntegrationProducer(t, cl.ns)
+	sendN(t, p, topic, "r", 3)
+	eventually(t, 60*time.Second, "every message delivered twice", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range 3 {
+			if len(attempts[fmt.Sprintf("r-%d", i)]) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for body, a := range attempts {
+		if a[0] != 0 || a[1] != 1 {
+			t.Errorf("%s: reconsume times %v, want [0 1]", body, a)
+		}
 	}
 }
