@@ -10,7 +10,7 @@
 // New builds a Server from a Config (and loads kvConfig.json); Start serves
 // on Config.Addr, or, after Register, on a netpoll server that someone else
 // owns (mqbroker --standalone shares one process that way); Addr and Close
-// do what they say. cmd/mqnamesrv reads namesrv.conf and fills the Config.
+// do what they say; Route and ClusterInfo read the table in process. cmd/mqnamesrv reads namesrv.conf and fills the Config.
 //
 // # Requests
 //

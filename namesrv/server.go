@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
 )
 
 // ErrClosed is returned by Start after Close.
@@ -164,4 +165,17 @@ func (s *Server) Close() error {
 	s.kv.close()
 	s.log.Info("name server stopped")
 	return err
+}
+
+// Route returns topic's route as GET_ROUTEINFO_BY_TOPIC would (without
+// orderTopicConf), for callers in the same process such as a standalone
+// broker's wiring or tests. The result shares nothing with the table.
+func (s *Server) Route(topic string) (protocol.TopicRouteData, bool) {
+	return s.routes.route(topic)
+}
+
+// ClusterInfo returns the broker and cluster tables as
+// GET_BROKER_CLUSTER_INFO would. The result shares nothing with the table.
+func (s *Server) ClusterInfo() protocol.ClusterInfo {
+	return s.routes.clusterInfo()
 }

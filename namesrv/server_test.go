@@ -446,3 +446,18 @@ func TestServerGetNamesrvConfig(t *testing.T) {
 		t.Errorf("without Properties: code %d", resp.Code)
 	}
 }
+
+func TestServerRouteAndClusterInfoInProcess(t *testing.T) {
+	s, _ := testServer(t, Config{})
+	register(t, testClient(t), s.Addr(), brokerSpec{name: "broker-a", addr: "10.0.0.1:10911", counter: 1, topics: map[string]int32{"t": 4}})
+	r, ok := s.Route("t")
+	if !ok || len(r.QueueDatas) != 1 || r.QueueDatas[0].WriteQueueNums != 4 {
+		t.Errorf("Route: %+v %v", r, ok)
+	}
+	if _, ok := s.Route("nope"); ok {
+		t.Error("Route of an unknown topic")
+	}
+	if ci := s.ClusterInfo(); !reflect.DeepEqual(ci.ClusterAddrTable, map[string][]string{"DefaultCluster": {"broker-a"}}) {
+		t.Errorf("ClusterInfo %+v", ci.ClusterAddrTable)
+	}
+}
