@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 }
 
 // buildBroker builds ./cmd/mqbroker once per test binary.
-func buildBroker(t *testing.T) string {
+func buildBroker(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test against the real broker; skipped with -short")
@@ -74,7 +74,7 @@ func buildBroker(t *testing.T) string {
 }
 
 // freePort returns a port that was free a moment ago.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -86,7 +86,7 @@ func freePort(t *testing.T) int {
 
 // startCluster starts `mqbroker --standalone` and waits until its
 // NameServer serves the auto-create topic's route.
-func startCluster(t *testing.T) cluster {
+func startCluster(t testing.TB) cluster {
 	t.Helper()
 	bin := buildBroker(t)
 	dir := t.TempDir()

@@ -41,6 +41,20 @@ func startFakeBroker(t testing.TB, name string) *fakeBroker {
 	}
 	srv.Handle(protocol.ReqSendMessage, b.send)
 	srv.Handle(protocol.ReqSendBatchMessage, b.send)
+	// Offsets for startOffset tests: no stored offset, max 100, and the
+	// timestamp search answers 42.
+	srv.Handle(protocol.ReqQueryConsumerOffset, func(c *netpoll.Conn, req *protocol.Command) {
+		c.Reply(req, protocol.NewResponse(protocol.RespQueryNotFound, "none"))
+	})
+	offsetReply := func(off int64) netpoll.Handler {
+		return func(c *netpoll.Conn, req *protocol.Command) {
+			resp := protocol.NewResponse(protocol.RespSuccess, "")
+			(&protocol.OffsetResponseHeader{Offset: off}).Encode(resp)
+			c.Reply(req, resp)
+		}
+	}
+	srv.Handle(protocol.ReqGetMaxOffset, offsetReply(100))
+	srv.Handle(protocol.ReqSearchOffsetByTimestamp, offsetReply(42))
 	srv.Handle(protocol.ReqHeartBeat, func(c *netpoll.Conn, req *protocol.Command) {
 		c.Reply(req, protocol.NewResponse(protocol.RespSuccess, ""))
 	})

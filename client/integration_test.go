@@ -181,6 +181,28 @@ func TestIntegrationEverySendMode(t *testing.T) {
 	}
 }
 
+func TestIntegrationSendAutoCreatesTopic(t *testing.T) {
+	cl := startCluster(t)
+	p := newIntegrationProducer(t, cl.ns)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// Nobody created the topic: the producer goes through TBW102's route
+	// and the broker creates it on the first message.
+	for i := range 8 {
+		res, err := p.Send(ctx, &Message{Topic: "NeverCreated", Body: []byte(fmt.Sprint(i))})
+		if err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		if res.Queue.QueueID < 0 || res.Queue.QueueID >= 4 {
+			t.Errorf("queue %d outside the 4 a producer asks for", res.Queue.QueueID)
+		}
+	}
+	c := newIntegrationPullConsumer(t, cl.ns, "it-autocreate")
+	eventually(t, 10*time.Second, "8 messages on the auto-created topic", func() bool {
+		return len(pullAll(t, c, "NeverCreated")) == 8
+	})
+}
+
 func TestIntegrationPullConsumerSeekAndOffsets(t *testing.T) {
 	cl := startCluster(t)
 	topic := "PullSeek"
@@ -559,5 +581,83 @@ func TestIntegrationRetryLaterRedelivers(t *testing.T) {
 		if a[0] != 0 || a[1] != 1 {
 			t.Errorf("%s: reconsume times %v, want [0 1]", body, a)
 		}
+	}
+}
+
+func TestIntegrationFlowControlBoundsCachedMessages(t *testing.T) {
+	cl := startCluster(t)
+	topic := "FlowControl"
+	createTopic(t, cl.ns, topic, 1)
+	p := newIntegrationProducer(t, cl.ns)
+	sendN(t, p, topic, "f", 100)
+	release := make(chan struct{})
+	var consumed sync.WaitGroup
+	consumed.Add(100)
+	h := func(ctx context.Context, msgs []*MessageExt) ConsumeResult {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return ConsumeRetryLater
+		}
+		consumed.Done()
+		return ConsumeSuccess
+	}
+	const limit, batch = 8, 4
+	c := newIntegrationPushConsumer(t, cl.ns, "it-flow", "f", topic, h,
+		WithQueueCache(limit, 1<<20), WithPullBatchSize(batch), WithConsumeGoroutines(2))
+	cached := func() int {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, pq := range c.mu.pqs {
+			pq.mu.Lock()
+			n := pq.mu.count
+			pq.mu.Unlock()
+			return n
+		}
+		return 0
+	}
+	eventually(t, 30*time.Second, "the cache to fill", func() bool { return cached() > limit })
+	// Pulling stopped: the cache stays at most one batch past the limit.
+	for range 20 {
+		if n := cached(); n > limit+batch {
+			t.Fatalf("%d messages cached, limit %d + batch %d", n, limit, batch)
+		}
+		time.Sleep(10 * time.Millisecond) // watching a bound hold over time
+	}
+	close(release)
+	consumed.Wait()
+}
+
+// BenchmarkIntegrationSend measures synchronous sends to the real broker
+// running in its own process, so the allocations reported are the client
+// process's alone (the client's encoding allocates none; the rest is
+// netpoll.Client's response frame and command).
+func BenchmarkIntegrationSend(b *testing.B) {
+	for _, size := range []int{128, 1024, 8 << 10} {
+		b.Run("size="+itoaSize(size), func(b *testing.B) {
+			cl := startCluster(b)
+			p, err := NewProducer(WithNameServers(cl.ns))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := p.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer p.Shutdown()
+			m := &Message{Topic: "BenchSend", Body: bytes.Repeat([]byte("b"), size), Tags: "t"}
+			ctx := context.Background()
+			for range 100 { // auto-creates the topic and warms the pools
+				if _, err := p.Send(ctx, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := p.Send(ctx, m); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

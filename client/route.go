@@ -114,6 +114,7 @@ func (r *routes) lookupForSend(ctx context.Context, topic string) (*topicRoute, 
 	if err2 != nil {
 		return nil, err
 	}
+	r.addBrokers(data)
 	return buildTopicRoute(topic, data, defaultTopicQueueNums), nil
 }
 
@@ -125,12 +126,19 @@ func (r *routes) update(ctx context.Context, topic string) (*topicRoute, error) 
 	}
 	tr := buildTopicRoute(topic, data, 0)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.mu.topics[topic] = tr
+	r.mu.Unlock()
+	r.addBrokers(data)
+	return tr, nil
+}
+
+// addBrokers records the broker addresses a route names.
+func (r *routes) addBrokers(data protocol.TopicRouteData) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, b := range data.BrokerDatas {
 		r.mu.brokers[b.BrokerName] = b
 	}
-	return tr, nil
 }
 
 // fetch asks the NameServers for topic's route, each at most once,
