@@ -74,8 +74,8 @@ type SegmentQueue struct {
 // byte counts as written); the owner recovers its records and calls Truncate
 // (or SetWriteOffset) at the real end.
 func OpenSegmentQueue(dir string, segmentSize int64, cfg ...QueueConfig) (*SegmentQueue, error) {
-	if segmentSize < pageSize || segmentSize%pageSize != 0 {
-		return nil, fmt.Errorf("mmapstore: segment size %d: want a positive multiple of %d", segmentSize, pageSize)
+	if segmentSize < pageSize || segmentSize > 1<<40 {
+		return nil, fmt.Errorf("mmapstore: segment size %d: want %d bytes to 1 TiB", segmentSize, pageSize)
 	}
 	q := &SegmentQueue{dir: dir, segSize: segmentSize}
 	if len(cfg) > 0 {

@@ -173,3 +173,30 @@ func TestSegmentQueueRejectsWrongSizedFile(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSegmentQueueRocketMQConsumeQueueSize(t *testing.T) {
+	// 300,000 entries of 20 bytes: not a multiple of the page size.
+	const size = 6_000_000
+	q, err := OpenSegmentQueue(t.TempDir(), size, QueueConfig{Prepare: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.SetWriteOffset(size - 40); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		off, err := q.Append(entry(i))
+		if err != nil || off != size-40+int64(i)*20 {
+			t.Fatalf("append %d at %d: %v", i, off, err)
+		}
+	}
+	v, err := q.View(size+20, 20)
+	if err != nil || !bytes.Equal(v.Bytes(), entry(3)) {
+		t.Fatalf("entry in second segment: %v", err)
+	}
+	v.Release()
+	if got := q.Segments(); len(got) != 2 || got[1] != size {
+		t.Fatalf("segments %v", got)
+	}
+}

@@ -76,9 +76,12 @@ func (l *CommitLog) clean(now time.Time, pace func() bool) (int, error) {
 	}
 	deleted := 0
 	for deleted < l.cfg.DeleteFileBatchMax {
-		n, err := l.q.deleteOldest(func(s *segment) bool {
-			return forcibly || l.expired(s, now)
-		}, 1)
+		segs := *l.q.segs.Load()
+		if len(segs) < 2 || !(forcibly || l.expired(segs[0], now)) { // stat outside the list lock
+			return deleted, nil
+		}
+		oldest := segs[0]
+		n, err := l.q.deleteOldest(func(s *segment) bool { return s == oldest }, 1)
 		if err != nil || n == 0 {
 			return deleted, err
 		}
