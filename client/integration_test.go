@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -660,4 +661,47 @@ func BenchmarkIntegrationSend(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestIntegrationShutdownLeavesNoGoroutines(t *testing.T) {
+	cl := startCluster(t)
+	createTopic(t, cl.ns, "Leak", 4)
+	base := runtime.NumGoroutine()
+	p, err := NewProducer(WithNameServers(cl.ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	col := newCollector()
+	var consumers []*PushConsumer
+	for i, opt := range []ConsumerOption{WithOrderly(), WithMessageModel(Broadcasting), WithQueueCache(10, 1<<20)} {
+		c, err := NewPushConsumer(WithNameServers(cl.ns), WithConsumerGroup(fmt.Sprintf("it-leak-%d", i)),
+			WithConsumeFrom(ConsumeFromFirst, time.Time{}), WithOffsetDir(t.TempDir()), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Subscribe("Leak", "*", col.handler("x"))
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		consumers = append(consumers, c)
+	}
+	pc := newIntegrationPullConsumer(t, cl.ns, "it-leak-pull")
+	sendN(t, p, "Leak", "l", 20)
+	eventually(t, 30*time.Second, "messages consumed", func() bool { return col.distinct() == 20 })
+	if _, err := pc.Queues(context.Background(), "Leak"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range consumers {
+		if err := c.Shutdown(); err != nil {
+			t.Logf("shutdown: %v", err)
+		}
+	}
+	p.Shutdown()
+	pc.Shutdown()
+	eventually(t, 10*time.Second, "goroutines back to the baseline", func() bool {
+		return runtime.NumGoroutine() <= base
+	})
 }
