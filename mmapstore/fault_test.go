@@ -15,6 +15,7 @@ type faults struct {
 	mu        sync.Mutex
 	writeErr  error         // returned by writeAt while set
 	syncErr   error         // returned by sync while set
+	allocErr  error         // returned by allocate while set
 	syncBlock chan struct{} // sync waits for it to close while set
 }
 
@@ -38,7 +39,7 @@ func (f *faults) ops() *fileOps {
 	}
 	ops.allocate = func(file *os.File, size int64) error {
 		f.mu.Lock()
-		err := f.writeErr
+		err := f.allocErr
 		f.mu.Unlock()
 		if err != nil {
 			return err
@@ -115,23 +116,39 @@ func TestCommitLogFailedWriteIsSticky(t *testing.T) {
 	}
 }
 
-func TestCommitLogFullDiskSurfacesAtRollover(t *testing.T) {
-	var f faults
-	l := openTestLog(t, testConfig(t, AsyncFlush).withOps(f.ops()))
-	f.set(func(f *faults) { f.writeErr = syscall.ENOSPC }) // no new segment can be zero-filled
-	var err error
-	for i := 0; i < 1000 && err == nil; i++ {
-		m := testMessage(i, 4000)
-		err = l.Append(&m, nil)
+func TestCommitLogFullDiskIsSticky(t *testing.T) {
+	f := func(name string, flush FlushDiskType, mmap bool, fail func(*faults)) {
+		t.Run(name, func(t *testing.T) {
+			var fs faults
+			cfg := testConfig(t, flush)
+			cfg.WriteWithMmap = mmap
+			l := openTestLog(t, cfg.withOps(fs.ops()))
+			m := testMessage(0, 100)
+			if err := l.Append(&m, nil); err != nil { // the first segment exists
+				t.Fatal(err)
+			}
+			fs.set(fail)
+			var err error
+			for i := 0; i < 1000 && err == nil; i++ { // a few segments' worth
+				m := testMessage(i, 4000)
+				err = l.Append(&m, nil)
+			}
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("appending on a full disk: %v", err)
+			}
+			fs.set(func(f *faults) { f.writeErr, f.allocErr = nil, nil })
+			m = testMessage(0, 10)
+			if err2 := l.Append(&m, nil); err2 != err {
+				t.Fatalf("not sticky: %v, want %v", err2, err)
+			}
+		})
 	}
-	if !errors.Is(err, syscall.ENOSPC) {
-		t.Fatalf("appending past the first segment on a full disk: %v", err)
-	}
-	f.set(func(f *faults) { f.writeErr = nil })
-	m := testMessage(0, 10)
-	if err2 := l.Append(&m, nil); !errors.Is(err2, syscall.ENOSPC) {
-		t.Fatalf("not sticky: %v", err2)
-	}
+	// pwrite of a record fails.
+	f("record-pwrite", AsyncFlush, false, func(f *faults) { f.writeErr = syscall.ENOSPC })
+	// The next segment cannot be allocated (async flush, fallocate).
+	f("allocate-at-roll", AsyncFlush, false, func(f *faults) { f.allocErr = syscall.ENOSPC })
+	// The next segment cannot be zero-filled (mapped writes).
+	f("zero-fill-at-roll", AsyncFlush, true, func(f *faults) { f.writeErr = syscall.ENOSPC })
 }
 
 func TestCommitLogSyncTimeout(t *testing.T) {
