@@ -22,6 +22,7 @@ var (
 	ErrBadResponse       = errors.New("client: malformed response")
 	ErrSubscribeStarted  = errors.New("client: subscribe before Start")
 	ErrInvalidTopic      = errors.New("client: invalid topic")
+	ErrInvalidProperty   = errors.New("client: property holds a \\x01 or \\x02 byte")
 	ErrBrokerNotFound    = errors.New("client: broker address unknown")
 	ErrNoBrokerAvailable = errors.New("client: no broker available")
 )

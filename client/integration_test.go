@@ -705,3 +705,54 @@ func TestIntegrationShutdownLeavesNoGoroutines(t *testing.T) {
 		return runtime.NumGoroutine() <= base
 	})
 }
+
+// TestIntegrationOrderlyLocksMoveBetweenConsumers checks the queue locks
+// of orderly consumption on the broker: a second consumer of the group can
+// only take its share if the first unlocks the queues it gives up, and the
+// locks of held queues are renewed.
+func TestIntegrationOrderlyLocksMoveBetweenConsumers(t *testing.T) {
+	cl := startCluster(t)
+	topic := "OrderlyLocks"
+	createTopic(t, cl.ns, topic, 4)
+	col := newCollector()
+	mk := func(name string) *PushConsumer {
+		c, err := NewPushConsumer(WithNameServers(cl.ns), WithConsumerGroup("it-locks"), WithInstanceName(name),
+			WithConsumeFrom(ConsumeFromFirst, time.Time{}), WithOrderly(), WithIntervals(time.Hour, time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.cfg.lockRenew = 200 * time.Millisecond
+		c.Subscribe(topic, "*", col.handler(name))
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Shutdown() })
+		return c
+	}
+	c1 := mk("one")
+	eventually(t, 10*time.Second, "one holds 4 queues", func() bool { return len(c1.Assignment(topic)) == 4 })
+	lockedAt := func(c *PushConsumer) (oldest time.Time) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, pq := range c.mu.pqs {
+			pq.mu.Lock()
+			if oldest.IsZero() || pq.mu.lockedAt.Before(oldest) {
+				oldest = pq.mu.lockedAt
+			}
+			pq.mu.Unlock()
+		}
+		return oldest
+	}
+	first := lockedAt(c1)
+	eventually(t, 10*time.Second, "locks renewed", func() bool { return lockedAt(c1).After(first) })
+	c2 := mk("two")
+	eventually(t, 20*time.Second, "two took 2 queues after one released them", func() bool {
+		return len(c2.Assignment(topic)) == 2 && len(c1.Assignment(topic)) == 2
+	})
+	p := newIntegrationProducer(t, cl.ns)
+	sendN(t, p, topic, "o", 40)
+	eventually(t, 20*time.Second, "40 messages", func() bool { return col.distinct() == 40 })
+	if col.count("one") == 0 || col.count("two") == 0 {
+		t.Errorf("one=%d two=%d", col.count("one"), col.count("two"))
+	}
+}

@@ -206,7 +206,7 @@ func (p *Producer) checkMessage(m *Message) error {
 	case len(m.Body) > p.cfg.maxMessageBytes:
 		return fmt.Errorf("%w: %d bytes, limit %d", ErrMessageTooLarge, len(m.Body), p.cfg.maxMessageBytes)
 	case !validProperties(m):
-		return fmt.Errorf("%w: a property holds a \\x01 or \\x02 byte", ErrInvalidTopic)
+		return ErrInvalidProperty
 	}
 	return nil
 }

@@ -153,6 +153,9 @@ func TestProducerRefusesBadMessagesAndUseAfterShutdown(t *testing.T) {
 	if _, err := p.Send(ctx, &Message{Topic: "bad topic!", Body: []byte("x")}); !errors.Is(err, ErrInvalidTopic) {
 		t.Errorf("topic: %v", err)
 	}
+	if _, err := p.Send(ctx, &Message{Topic: "T", Keys: []string{"a\x02b"}}); !errors.Is(err, ErrInvalidProperty) {
+		t.Errorf("key with a separator: %v", err)
+	}
 	if _, _, err := p.SendBatch(ctx, nil); !errors.Is(err, ErrEmptyBatch) {
 		t.Errorf("empty batch: %v", err)
 	}

@@ -57,6 +57,11 @@ func validProperties(m *Message) bool {
 			return false
 		}
 	}
+	for _, k := range m.Keys {
+		if hasSeparator(k) {
+			return false
+		}
+	}
 	return !hasSeparator(m.Tags) && !hasSeparator(m.ShardingKey)
 }
 

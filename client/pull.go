@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,10 +162,11 @@ func decodePull(resp *protocol.Command, r pullRequest, addr string) (*PullResult
 	if err != nil {
 		return nil, fmt.Errorf("%w: pull body from %s: %v", ErrBadResponse, addr, err)
 	}
+	minOff, maxOff := strconv.FormatInt(res.MinOffset, 10), strconv.FormatInt(res.MaxOffset, 10)
 	for _, m := range msgs {
 		if r.sub == nil || r.sub.matches(m.Tags) {
-			m.Properties[protocol.PropertyMinOffset] = fmt.Sprint(res.MinOffset)
-			m.Properties[protocol.PropertyMaxOffset] = fmt.Sprint(res.MaxOffset)
+			m.Properties[protocol.PropertyMinOffset] = minOff
+			m.Properties[protocol.PropertyMaxOffset] = maxOff
 			res.Messages = append(res.Messages, m)
 		}
 	}
