@@ -1,0 +1,315 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fastmq/fastmq/index"
+	"github.com/fastmq/fastmq/mmapstore"
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// Broker is one RocketMQ-compatible master broker: its store (commit log and
+// index), its configuration tables and the remoting server that serves
+// clients.
+//
+// Goroutines owned: the store's (started by Open, via mmapstore and index),
+// the netpoll server's, registerLoop, housekeepLoop, the hold service, the
+// schedule service and the config persisters (started by Start). Close
+// stops and awaits all of them.
+type Broker struct {
+	cfg    Config // immutable after Open
+	log    *slog.Logger
+	levels []time.Duration // delay levels, immutable
+
+	clog  *mmapstore.CommitLog
+	store *index.Store
+	srv   *netpoll.Server
+	nsc   *netpoll.Client
+
+	topics   *topicTable
+	groups   *groupTable
+	offsets  *offsetTable
+	clients  *clientTable
+	locks    *lockTable
+	holds    *holdService
+	sched    *scheduleService
+	persists []*persister
+
+	// Set by Start, read-only afterwards.
+	addr      string // announced "ip:port"
+	ap        netip.AddrPort
+	storeHost []byte // stored form of addr
+	hostFlags int32  // SysFlagStoreHostV6 or 0
+
+	queueRR   atomic.Uint32 // round robin for sends without a queue id
+	regSignal chan struct{} // capacity 1: register now
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	started   atomic.Bool
+	closing   atomic.Bool  // set first by Close: new sends are refused
+	inflight  atomic.Int64 // sends appended and not yet answered
+	closeOnce sync.Once
+	closeErr  error
+	sendPool  sync.Pool // *sendOp
+	pullPool  sync.Pool // *pullOp
+}
+
+// Open opens (or creates) the store under cfg.StorePathRootDir, recovers it,
+// loads config/*.json and prepares the remoting server. Start serves.
+func Open(cfg Config) (*Broker, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	levels, _ := ParseDelayLevels(cfg.MessageDelayLevel)
+	b := &Broker{cfg: cfg, log: cfg.Logger, levels: levels,
+		regSignal: make(chan struct{}, 1), stop: make(chan struct{})}
+	b.topics = newTopicTable()
+	b.groups = newGroupTable(!cfg.DisableAutoCreateSubscriptionGroup)
+	b.offsets = newOffsetTable()
+	b.clients = newClientTable()
+	b.locks = newLockTable(DefaultLockMaxLive)
+	b.holds = newHoldService(b)
+	if cfg.BrokerRole == SyncMaster {
+		b.log.Warn("brokerRole SYNC_MASTER: replication is not implemented; acting as ASYNC_MASTER")
+	}
+	if err := b.loadConfigs(); err != nil {
+		return nil, err
+	}
+	b.sched = newScheduleService(b)
+	if err := b.openStore(); err != nil {
+		return nil, err
+	}
+	if err := b.sched.load(filepath.Join(b.configDir(), "delayOffset.json")); err != nil {
+		b.closeStore()
+		return nil, err
+	}
+	srv, err := netpoll.NewServer(netpoll.Config{Addr: cfg.listenAddr(), NumEventLoops: cfg.NumEventLoops,
+		MaxFrameBytes: cfg.MaxMessageSize + 1<<20, Logger: b.log})
+	if err != nil {
+		b.closeStore()
+		return nil, fmt.Errorf("broker: remoting server: %w", err)
+	}
+	b.srv = srv
+	b.register(srv)
+	srv.OnClose(b.connClosed)
+	b.nsc = netpoll.NewClient(netpoll.ClientConfig{RequestTimeout: 6 * time.Second, Logger: b.log})
+	return b, nil
+}
+
+func (b *Broker) configDir() string { return filepath.Join(b.cfg.StorePathRootDir, "config") }
+
+// loadConfigs reads topics.json, subscriptionGroup.json and
+// consumerOffset.json, and adds the system topics.
+func (b *Broker) loadConfigs() error {
+	dir := b.configDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	load := func(name string, fn func([]byte) error) error {
+		data, err := readConfigFile(filepath.Join(dir, name))
+		if err == nil {
+			err = fn(data)
+		}
+		if err != nil {
+			return fmt.Errorf("broker: load %s: %w", name, err)
+		}
+		return nil
+	}
+	if err := load("topics.json", b.topics.load); err != nil {
+		return err
+	}
+	if err := load("subscriptionGroup.json", b.groups.load); err != nil {
+		return err
+	}
+	if err := load("consumerOffset.json", b.offsets.load); err != nil {
+		return err
+	}
+	b.addSystemTopics()
+	b.topics.persist = newPersister(filepath.Join(dir, "topics.json"), 0, b.log, b.topics.encode)
+	b.groups.persist = newPersister(filepath.Join(dir, "subscriptionGroup.json"), 0, b.log, b.groups.encode)
+	b.offsets.persist = newPersister(filepath.Join(dir, "consumerOffset.json"), b.cfg.FlushConsumerOffsetInterval, b.log, b.offsets.encode)
+	b.persists = []*persister{b.topics.persist, b.groups.persist, b.offsets.persist}
+	return nil
+}
+
+// addSystemTopics creates TBW102 (when auto-create is on) and the schedule
+// topic (J4 TopicConfigManager constructor).
+func (b *Broker) addSystemTopics() {
+	if !b.cfg.DisableAutoCreateTopic {
+		n := int32(b.cfg.DefaultTopicQueueNums)
+		b.topics.ensure(protocol.TopicConfig{TopicName: TopicAutoCreate, ReadQueueNums: n, WriteQueueNums: n,
+			Perm: protocol.PermRead | protocol.PermWrite | protocol.PermInherit, TopicFilterType: protocol.TopicFilterSingleTag})
+	} else {
+		b.topics.delete(TopicAutoCreate)
+	}
+	n := int32(len(b.levels))
+	b.topics.ensure(protocol.TopicConfig{TopicName: TopicSchedule, ReadQueueNums: n, WriteQueueNums: n,
+		Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})
+}
+
+// openStore opens the commit log and the index over it.
+func (b *Broker) openStore() error {
+	c := &b.cfg
+	clog, err := mmapstore.Open(mmapstore.Config{StorePathRootDir: c.StorePathRootDir, StorePathCommitLog: c.StorePathCommitLog,
+		MappedFileSizeCommitLog: c.MappedFileSizeCommitLog, FlushDiskType: c.FlushDiskType, SyncFlushTimeout: c.SyncFlushTimeout,
+		MaxMessageSize: c.MaxMessageSize, FileReservedTime: c.FileReservedTime, DeleteWhen: c.DeleteWhen, Logger: b.log})
+	if err != nil {
+		return fmt.Errorf("broker: open commit log: %w", err)
+	}
+	rep := clog.Recovery()
+	b.log.Info("commit log recovered", "clean", rep.CleanShutdown, "end", rep.End, "records", rep.Records, "tornAt", rep.TornAt)
+	st, err := index.Open(index.Config{Dir: c.StorePathRootDir, Log: clog, IndexSlots: c.MaxHashSlotNum, IndexEntries: c.MaxIndexNum,
+		DisableKeyIndex: c.DisableMessageIndex, TagsCode: b.tagsCode, Arrived: b.arrived, Logger: b.log})
+	if err != nil {
+		clog.Close()
+		return fmt.Errorf("broker: open index: %w", err)
+	}
+	b.clog, b.store = clog, st
+	return nil
+}
+
+func (b *Broker) closeStore() error {
+	err := b.store.Close()
+	if cerr := b.clog.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Start starts serving: the remoting server, NameServer registration, the
+// housekeeping loops and the delay-level schedule.
+func (b *Broker) Start() error {
+	if !b.started.CompareAndSwap(false, true) {
+		return fmt.Errorf("broker: Start called twice")
+	}
+	if err := b.srv.Start(); err != nil {
+		return fmt.Errorf("broker: listen %s: %w", b.cfg.listenAddr(), err)
+	}
+	if err := b.setAddr(b.srv.Addr()); err != nil {
+		b.srv.Close()
+		return err
+	}
+	for i, p := range b.persists {
+		p.start([]string{"topics", "groups", "offsets"}[i])
+	}
+	b.holds.start()
+	b.sched.start()
+	b.goLabelled("register", b.registerLoop)
+	b.goLabelled("housekeep", b.housekeepLoop)
+	b.log.Info("broker started", "addr", b.addr, "cluster", b.cfg.BrokerClusterName, "brokerName", b.cfg.BrokerName,
+		"namesrv", b.cfg.NamesrvAddrs, "store", b.cfg.StorePathRootDir, "flush", flushName(b.cfg.FlushDiskType))
+	return nil
+}
+
+// setAddr derives the announced address and the stored store-host from the
+// bound address.
+func (b *Broker) setAddr(bound string) error {
+	_, portText, err := net.SplitHostPort(bound)
+	if err != nil {
+		return fmt.Errorf("broker: bound address %q: %w", bound, err)
+	}
+	port, _ := strconv.Atoi(portText)
+	ip, _ := netip.ParseAddr(b.cfg.BrokerIP1)
+	ap := netip.AddrPortFrom(ip.Unmap(), uint16(port))
+	b.addr, b.ap = ap.String(), ap
+	b.storeHost = protocol.AppendHost(nil, ap)
+	if ap.Addr().Is6() {
+		b.hostFlags = protocol.SysFlagStoreHostV6
+	}
+	return nil
+}
+
+func (b *Broker) addrPort() netip.AddrPort { return b.ap }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func (b *Broker) goLabelled(name string, fn func()) {
+	b.wg.Add(1)
+	go pprof.Do(context.Background(), pprof.Labels("broker", name), func(context.Context) {
+		defer b.wg.Done()
+		fn()
+	})
+}
+
+// Addr returns the address clients use ("ip:port", with BrokerIP1), "" before Start.
+func (b *Broker) Addr() string { return b.addr }
+
+// ListenAddr returns the bound listen address, "" before Start.
+func (b *Broker) ListenAddr() string { return b.srv.Addr() }
+
+// Close stops accepting, answers nothing more, unregisters from the
+// NameServers, stops every goroutine, writes config files and closes the
+// store cleanly (flush, checkpoint, abort marker removed). Safe to call twice.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() { b.closeErr = b.close() })
+	return b.closeErr
+}
+
+func (b *Broker) close() error {
+	started := b.started.Load()
+	b.closing.Store(true)
+	close(b.stop)
+	var errs []error
+	if started {
+		b.unregisterAll()
+		b.drainSends()
+	}
+	errs = append(errs, b.srv.Close())
+	b.wg.Wait()
+	if started {
+		b.holds.close()
+		b.sched.close()
+	}
+	for _, p := range b.persists {
+		errs = append(errs, p.close(started))
+	}
+	errs = append(errs, b.sched.persist(), b.nsc.Close(), b.closeStore())
+	return errors.Join(errs...)
+}
+
+// drainSends waits (bounded) until every appended send has been answered,
+// so that SIGTERM finishes in-flight work before the connections close.
+func (b *Broker) drainSends() {
+	deadline := time.Now().Add(b.cfg.SyncFlushTimeout + 5*time.Second)
+	for b.inflight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// housekeepLoop expires silent clients and stale locks.
+func (b *Broker) housekeepLoop() {
+	t := time.NewTicker(b.cfg.clientScanInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case now := <-t.C:
+			for _, g := range b.clients.expire(now.Add(-b.cfg.clientExpiry)) {
+				b.notifyGroup(g)
+			}
+			b.locks.expire(now)
+		}
+	}
+}
+
+func flushName(t mmapstore.FlushDiskType) string {
+	if t == mmapstore.SyncFlush {
+		return "SYNC_FLUSH"
+	}
+	return "ASYNC_FLUSH"
+}

@@ -1,0 +1,307 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/fastmq/fastmq/mmapstore"
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// sendOp carries one SEND_MESSAGE / SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE
+// from its handler to its answer. It is pooled: the steady send path
+// allocates nothing once the pool is warm.
+//
+// The answer is sent by whichever of two events comes second: the handler
+// finishing (offsets recorded after Append returned) and the store's
+// completion (durable under sync flush; inside Append under async flush).
+// pending counts them down from 2.
+type sendOp struct {
+	b       *Broker
+	reply   netpoll.ReplyTo
+	resp    protocol.Command
+	pending atomic.Int32
+	err     error // the store's completion error, written before pending drops
+
+	msgs       []protocol.StoredMessage // the messages being appended
+	entries    []batchEntry             // batch entries (alias the request body)
+	props      []byte                   // rewritten properties of every message
+	born       []byte                   // stored form of the producer's address
+	ids        []byte                   // msgId text: offset ids joined by ","
+	propStarts []int                    // batch: where each message's properties start in props
+
+	queueID     int32
+	queueOffset int64
+	doneFn      mmapstore.Done // op.done, bound once
+}
+
+func (b *Broker) getSendOp() *sendOp {
+	if op, ok := b.sendPool.Get().(*sendOp); ok {
+		return op
+	}
+	op := &sendOp{b: b, born: make([]byte, 0, 20)}
+	op.doneFn = op.done
+	return op
+}
+
+func (b *Broker) putSendOp(op *sendOp) {
+	op.err = nil
+	op.reply = netpoll.ReplyTo{}
+	clear(op.msgs)
+	op.msgs = op.msgs[:0]
+	clear(op.entries)
+	op.entries = op.entries[:0]
+	if cap(op.props) > 1<<20 {
+		op.props = nil
+	}
+	b.sendPool.Put(op)
+}
+
+// handleSend serves SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and
+// SEND_BATCH_MESSAGE (320) on an event loop. Validation failures are
+// answered at once; a stored message is answered when the flush policy is
+// met, from the flusher's completion, without blocking the loop.
+func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
+	if b.closing.Load() {
+		b.replyError(c, req, ErrClosed)
+		return
+	}
+	var h protocol.SendMessageRequestHeader
+	if err := h.Decode(req); err != nil {
+		b.replyError(c, req, err)
+		return
+	}
+	op := b.getSendOp()
+	if err := b.prepareSend(op, c, req, &h); err != nil {
+		b.putSendOp(op)
+		b.replyError(c, req, err)
+		return
+	}
+	op.reply = c.Defer(req)
+	op.pending.Store(2)
+	b.inflight.Add(1)
+	var err error
+	if len(op.msgs) == 1 && !h.Batch {
+		err = b.clog.Append(&op.msgs[0], op.doneFn)
+	} else {
+		err = b.clog.AppendBatch(op.msgs, op.doneFn)
+	}
+	if err != nil {
+		b.inflight.Add(-1)
+		b.putSendOp(op)
+		b.replyError(c, req, fmt.Errorf("send to %s: %w", h.Topic, err))
+		return
+	}
+	op.recordResult()
+	if op.pending.Add(-1) == 0 {
+		op.resp.InitResponseTo(req, respCode(op.err), op.remark())
+		op.fillResponse()
+		c.Reply(req, &op.resp)
+		op.finished()
+	}
+}
+
+// done is the store's completion (mmapstore.Done): it must not block.
+func (op *sendOp) done(err error) {
+	op.err = err
+	if op.pending.Add(-1) != 0 {
+		return
+	}
+	op.resp.InitResponse(respCode(err), op.remark())
+	op.fillResponse()
+	op.reply.Reply(&op.resp)
+	op.finished()
+}
+
+func (op *sendOp) finished() {
+	b := op.b
+	b.inflight.Add(-1)
+	b.putSendOp(op)
+}
+
+func (op *sendOp) remark() string {
+	if op.err == nil {
+		return ""
+	}
+	return op.err.Error()
+}
+
+// recordResult notes the offsets Append filled in and builds the msgId.
+func (op *sendOp) recordResult() {
+	op.queueID = op.msgs[0].QueueID
+	op.queueOffset = op.msgs[0].QueueOffset
+	op.ids = op.ids[:0]
+	for i := range op.msgs {
+		if i > 0 {
+			op.ids = append(op.ids, ',')
+		}
+		op.ids = protocol.AppendOffsetMsgID(op.ids, op.b.storeHost, op.msgs[i].PhysicalOffset)
+	}
+}
+
+// fillResponse adds the reply header: ids and offsets for a stored message
+// (also on FLUSH_DISK_TIMEOUT, which is stored), region and trace switch.
+func (op *sendOp) fillResponse() {
+	h := protocol.SendMessageResponseHeader{MsgRegion: op.b.cfg.RegionID, TraceOn: !op.b.cfg.DisableTrace}
+	if op.err == nil || errors.Is(op.err, mmapstore.ErrFlushTimeout) {
+		h.MsgID, h.QueueID, h.QueueOffset = stringOf(op.ids), op.queueID, op.queueOffset
+	}
+	h.Encode(&op.resp)
+}
+
+// prepareSend validates the request and fills op.msgs.
+func (b *Broker) prepareSend(op *sendOp, c *netpoll.Conn, req *protocol.Command, h *protocol.SendMessageRequestHeader) error {
+	if err := protocol.ValidateTopic(bytesOf(h.Topic)); err != nil {
+		return fmt.Errorf("send to %q: %w", h.Topic, err)
+	}
+	if notSendable[h.Topic] {
+		return fmt.Errorf("send to %s: %w", h.Topic, ErrSystemTopic)
+	}
+	tc, err := b.topicForSend(h.Topic, h.DefaultTopic, h.DefaultTopicQueueNums)
+	if err != nil {
+		return err
+	}
+	if tc.Perm&protocol.PermWrite == 0 {
+		return fmt.Errorf("send to %s: %w", h.Topic, ErrTopicNoPermission)
+	}
+	qid := h.QueueID
+	if qid < 0 {
+		qid = int32(b.queueRR.Add(1) % uint32(max(tc.WriteQueueNums, 1)))
+	}
+	if qid >= max(tc.ReadQueueNums, tc.WriteQueueNums) {
+		return fmt.Errorf("send to %s: queue %d of %d: %w", h.Topic, qid, tc.WriteQueueNums, ErrQueueID)
+	}
+	if len(h.Properties) > 32767 {
+		return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
+	}
+	sysFlag := h.SysFlag &^ (protocol.SysFlagBornHostV6 | protocol.SysFlagStoreHostV6)
+	if sysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrep {
+		return fmt.Errorf("send to %s: %w", h.Topic, ErrTransaction)
+	}
+	if ap, err := netip.ParseAddrPort(c.RemoteAddr()); err == nil {
+		op.born = protocol.AppendHost(op.born[:0], ap)
+		if len(op.born) == 20 {
+			sysFlag |= protocol.SysFlagBornHostV6
+		}
+	} else {
+		op.born = append(op.born[:0], 0, 0, 0, 0, 0, 0, 0, 0)
+	}
+	base := protocol.StoredMessage{QueueID: qid, SysFlag: sysFlag | b.hostFlags, BornTimestamp: h.BornTimestamp,
+		BornHost: op.born, StoreHost: b.storeHost, ReconsumeTimes: h.ReconsumeTimes, Topic: bytesOf(h.Topic)}
+	if h.Batch || protocol.RequestCode(req.Code) == protocol.ReqSendBatchMessage {
+		return b.prepareBatch(op, req.Body, base)
+	}
+	return b.prepareSingle(op, req.Body, h, base)
+}
+
+// prepareSingle fills op.msgs[0]: a message with a DELAY level goes to the
+// schedule topic with REAL_TOPIC/REAL_QID; WAIT is dropped and CLUSTER added.
+func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageRequestHeader, m protocol.StoredMessage) error {
+	if len(body) > b.cfg.MaxMessageSize {
+		return fmt.Errorf("send to %s: body %d bytes > %d: %w", h.Topic, len(body), b.cfg.MaxMessageSize, ErrBodyTooLarge)
+	}
+	props := bytesOf(h.Properties)
+	if v, ok := protocol.PropertyValue(props, protocol.PropertyTransactionPrepared); ok && string(v) == "true" {
+		return fmt.Errorf("send to %s: %w", h.Topic, ErrTransaction)
+	}
+	op.props = appendProps(op.props[:0], props, propsRewrite{drop1: protocol.PropertyWaitStoreMsgOK, drop2: protocol.PropertyCluster})
+	op.props = protocol.AppendProperty(op.props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
+	if v, ok := protocol.PropertyValue(props, protocol.PropertyDelayTimeLevel); ok {
+		if level, ok := atoi32(v); ok && level > 0 {
+			level = min(level, int32(len(b.levels)))
+			op.props = protocol.AppendProperty(op.props, protocol.PropertyRealTopic, h.Topic)
+			op.props = append(op.props, protocol.PropertyRealQueueID...)
+			op.props = append(op.props, protocol.NameValueSeparator)
+			op.props = appendInt(op.props, int64(m.QueueID))
+			op.props = append(op.props, protocol.PropertySeparator)
+			m.Topic, m.QueueID = bytesOf(TopicSchedule), level-1
+		}
+	}
+	if len(op.props) > 32767 {
+		return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
+	}
+	m.Flag, m.Body, m.Properties = h.Flag, body, op.props
+	op.msgs = append(op.msgs[:0], m)
+	return nil
+}
+
+// prepareBatch fills op.msgs from a batch body: each entry becomes one
+// message with the batch's topic, queue and hosts and its own properties
+// plus CLUSTER. Delayed and transactional batches are refused (J4).
+func (b *Broker) prepareBatch(op *sendOp, body []byte, base protocol.StoredMessage) error {
+	var err error
+	if op.entries, err = decodeBatch(op.entries[:0], body); err != nil {
+		return fmt.Errorf("batch to %s: %w", base.Topic, err)
+	}
+	op.props = op.props[:0]
+	op.propStarts = op.propStarts[:0]
+	for i := range op.entries {
+		e := &op.entries[i]
+		if len(e.body) > b.cfg.MaxMessageSize {
+			return fmt.Errorf("batch to %s: message %d body %d bytes > %d: %w", base.Topic, i, len(e.body), b.cfg.MaxMessageSize, ErrBodyTooLarge)
+		}
+		if _, ok := protocol.PropertyValue(e.props, protocol.PropertyDelayTimeLevel); ok {
+			return fmt.Errorf("batch to %s: delayed messages cannot be batched: %w", base.Topic, ErrMessageIllegal)
+		}
+		start := len(op.props)
+		op.props = appendProps(op.props, e.props, propsRewrite{drop1: protocol.PropertyWaitStoreMsgOK, drop2: protocol.PropertyCluster})
+		op.props = protocol.AppendProperty(op.props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
+		if len(op.props)-start > 32767 {
+			return fmt.Errorf("batch to %s: message %d: %w", base.Topic, i, protocol.ErrPropertiesTooLong)
+		}
+		m := base
+		m.Flag, m.Body = e.flag, e.body
+		op.msgs = append(op.msgs, m)
+		op.propStarts = append(op.propStarts, start)
+	}
+	// op.props may have moved while growing: slice it only now.
+	for i := range op.msgs {
+		end := len(op.props)
+		if i+1 < len(op.msgs) {
+			end = op.propStarts[i+1]
+		}
+		op.msgs[i].Properties = op.props[op.propStarts[i]:end:end]
+	}
+	return nil
+}
+
+// topicForSend returns the topic's config, creating it from the default
+// topic (TBW102) when auto-creation is on, or a retry topic.
+func (b *Broker) topicForSend(topic, defaultTopic string, queueNums int32) (protocol.TopicConfig, error) {
+	if tc, ok := b.topics.get(topic); ok {
+		return tc, nil
+	}
+	if len(topic) > len(RetryPrefix) && topic[:len(RetryPrefix)] == RetryPrefix {
+		return b.ensureRetryTopic(topic), nil
+	}
+	def, ok := b.topics.get(defaultTopic)
+	if b.cfg.DisableAutoCreateTopic || !ok || def.Perm&protocol.PermInherit == 0 {
+		return protocol.TopicConfig{}, fmt.Errorf("topic[%s] not exist, apply first please: %w", topic, ErrTopicNotExist)
+	}
+	n := def.WriteQueueNums
+	if queueNums > 0 && queueNums < n {
+		n = queueNums
+	}
+	tc, created := b.topics.ensure(protocol.TopicConfig{TopicName: topic, ReadQueueNums: n, WriteQueueNums: n,
+		Perm: def.Perm &^ protocol.PermInherit, TopicFilterType: protocol.TopicFilterSingleTag})
+	if created {
+		b.log.Info("topic auto-created", "topic", topic, "queues", n, "from", defaultTopic)
+		b.triggerRegister()
+	}
+	return tc, nil
+}
+
+// ensureRetryTopic creates %RETRY%<group> or %DLQ%<group> with one queue,
+// perm RW, registering it with the NameServers when new.
+func (b *Broker) ensureRetryTopic(topic string) protocol.TopicConfig {
+	tc, created := b.topics.ensure(protocol.TopicConfig{TopicName: topic, ReadQueueNums: 1, WriteQueueNums: 1,
+		Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})
+	if created {
+		b.log.Info("topic created", "topic", topic)
+		b.triggerRegister()
+	}
+	return tc
+}

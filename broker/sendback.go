@@ -1,0 +1,107 @@
+package broker
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/fastmq/fastmq/mmapstore"
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// handleSendBack serves CONSUMER_SEND_MSG_BACK (36): the failed message at
+// the given commit-log offset is written again to %RETRY%<group> through
+// the delay level 3 + reconsumeTimes (or the requested level), or to
+// %DLQ%<group> once reconsumeTimes reaches the maximum
+// (J4 SendMessageProcessor.asyncConsumerSendMsgBack).
+func (b *Broker) handleSendBack(c *netpoll.Conn, req *protocol.Command) {
+	var h protocol.ConsumerSendMsgBackRequestHeader
+	if err := h.Decode(req); err != nil {
+		b.replyError(c, req, err)
+		return
+	}
+	g, ok := b.groups.ensure(h.Group)
+	if !ok {
+		b.replyError(c, req, fmt.Errorf("subscription group %s not exist: %w", h.Group, ErrGroupNotExist))
+		return
+	}
+	if g.RetryQueueNums <= 0 {
+		b.reply(c, req, protocol.RespSuccess, "", nil)
+		return
+	}
+	v, err := b.clog.Read(h.Offset)
+	if err != nil {
+		b.reply(c, req, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
+		return
+	}
+	defer v.Release()
+	var m protocol.StoredMessage
+	if err := protocol.DecodeStoredMessage(v.Bytes(), &m); err != nil {
+		b.reply(c, req, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
+		return
+	}
+	out, props := b.retryMessage(&h, &g, &m)
+	out.Properties = props
+	to := c.Defer(req)
+	b.inflight.Add(1)
+	err = b.clog.Append(&out, func(err error) {
+		defer b.inflight.Add(-1)
+		resp := protocol.NewResponse(respCode(err), "")
+		if err != nil && !errors.Is(err, mmapstore.ErrFlushTimeout) {
+			resp.Remark = err.Error()
+		} else {
+			resp.Code = int32(protocol.RespSuccess)
+		}
+		to.Reply(resp)
+	})
+	if err != nil {
+		b.inflight.Add(-1)
+		b.replyError(c, req, fmt.Errorf("send back to %s: %w", out.Topic, err))
+	}
+}
+
+// retryMessage builds the message a send-back appends: to the DLQ, or to
+// the schedule topic with REAL_TOPIC = %RETRY%<group>.
+func (b *Broker) retryMessage(h *protocol.ConsumerSendMsgBackRequestHeader, g *GroupConfig, m *protocol.StoredMessage) (protocol.StoredMessage, []byte) {
+	props := appendProps(nil, m.Properties, propsRewrite{drop1: protocol.PropertyDelayTimeLevel,
+		drop2: protocol.PropertyRealTopic, drop3: protocol.PropertyRealQueueID})
+	if _, ok := protocol.PropertyValue(m.Properties, protocol.PropertyRetryTopic); !ok {
+		props = protocol.AppendProperty(props, protocol.PropertyRetryTopic, string(m.Topic))
+	}
+	if _, ok := protocol.PropertyValue(m.Properties, protocol.PropertyOriginMessageID); !ok {
+		origin := h.OriginMsgID
+		if origin == "" {
+			if u, ok := protocol.PropertyValue(m.Properties, protocol.PropertyUniqKey); ok {
+				origin = string(u)
+			} else {
+				origin = string(protocol.AppendOffsetMsgID(nil, m.StoreHost, m.PhysicalOffset))
+			}
+		}
+		props = protocol.AppendProperty(props, protocol.PropertyOriginMessageID, origin)
+	}
+	maxTimes := g.RetryMaxTimes
+	if h.HasMaxReconsumeTimes && h.MaxReconsumeTimes >= 0 {
+		maxTimes = h.MaxReconsumeTimes
+	}
+	out := protocol.StoredMessage{Flag: m.Flag, SysFlag: m.SysFlag&^protocol.SysFlagStoreHostV6 | b.hostFlags,
+		BornTimestamp: m.BornTimestamp, BornHost: m.BornHost, StoreHost: b.storeHost,
+		ReconsumeTimes: m.ReconsumeTimes + 1, Body: m.Body}
+	if m.ReconsumeTimes >= maxTimes || h.DelayLevel < 0 {
+		dlq := DLQPrefix + h.Group
+		b.ensureRetryTopic(dlq)
+		out.Topic = []byte(dlq)
+		return out, props
+	}
+	retry := RetryPrefix + h.Group
+	b.ensureRetryTopic(retry)
+	level := h.DelayLevel
+	if level == 0 {
+		level = 3 + m.ReconsumeTimes
+	}
+	level = min(level, int32(len(b.levels)))
+	props = protocol.AppendProperty(props, protocol.PropertyDelayTimeLevel, itoa(int64(level)))
+	props = protocol.AppendProperty(props, protocol.PropertyRealTopic, retry)
+	props = protocol.AppendProperty(props, protocol.PropertyRealQueueID, "0")
+	out.Topic, out.QueueID = []byte(TopicSchedule), level-1
+	return out, props
+}
