@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fastmq/fastmq/perf"
 )
 
 // These tests run against the real broker: cmd/mqbroker built and started
@@ -755,4 +757,82 @@ func TestIntegrationOrderlyLocksMoveBetweenConsumers(t *testing.T) {
 	if col.count("one") == 0 || col.count("two") == 0 {
 		t.Errorf("one=%d two=%d", col.count("one"), col.count("two"))
 	}
+}
+
+// BenchmarkIntegrationSendParallel measures synchronous sends from many
+// goroutines at once (pipelined on one connection), with the latency of
+// each recorded in a perf.Histogram and reported as p50/p99 metrics.
+func BenchmarkIntegrationSendParallel(b *testing.B) {
+	cl := startCluster(b)
+	p, err := NewProducer(WithNameServers(cl.ns))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer p.Shutdown()
+	m := &Message{Topic: "BenchParallel", Body: bytes.Repeat([]byte("p"), 1024)}
+	ctx := context.Background()
+	for range 100 {
+		if _, err := p.Send(ctx, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	all := perf.NewHistogram(0)
+	b.SetParallelism(16)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Body)))
+	b.RunParallel(func(pb *testing.PB) {
+		h := perf.NewHistogram(0)
+		for pb.Next() {
+			start := time.Now()
+			if _, err := p.Send(ctx, m); err != nil {
+				b.Error(err)
+				return
+			}
+			h.Record(time.Since(start))
+		}
+		mu.Lock()
+		all.Merge(h)
+		mu.Unlock()
+	})
+	b.ReportMetric(float64(all.Percentile(50).Microseconds()), "p50-µs")
+	b.ReportMetric(float64(all.Percentile(99).Microseconds()), "p99-µs")
+}
+
+// BenchmarkIntegrationSendAsync measures SendAsync throughput through the
+// producer's async workers.
+func BenchmarkIntegrationSendAsync(b *testing.B) {
+	cl := startCluster(b)
+	p, err := NewProducer(WithNameServers(cl.ns), WithAsyncWorkers(32, 4096))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer p.Shutdown()
+	m := &Message{Topic: "BenchAsync", Body: bytes.Repeat([]byte("a"), 1024)}
+	ctx := context.Background()
+	if _, err := p.Send(ctx, m); err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	done := func(_ SendResult, err error) {
+		if err != nil {
+			b.Error(err)
+		}
+		wg.Done()
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Body)))
+	for b.Loop() {
+		wg.Add(1)
+		if err := p.SendAsync(ctx, m, done); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wg.Wait()
 }
