@@ -116,6 +116,10 @@ type Config struct {
 	clientScanInterval time.Duration // default DefaultClientScanInterval
 }
 
+// Effective returns c with every zero field replaced by its default, as
+// Open will use it (for printing the configuration).
+func (c Config) Effective() Config { return c.withDefaults() }
+
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
 	if c.BrokerClusterName == "" {
@@ -140,6 +144,21 @@ func (c Config) withDefaults() Config {
 			home = "."
 		}
 		c.StorePathRootDir = filepath.Join(home, "store")
+	}
+	if c.StorePathCommitLog == "" {
+		c.StorePathCommitLog = filepath.Join(c.StorePathRootDir, "commitlog")
+	}
+	if c.MappedFileSizeCommitLog == 0 {
+		c.MappedFileSizeCommitLog = 1 << 30
+	}
+	if c.FileReservedTime == 0 {
+		c.FileReservedTime = 72 * time.Hour
+	}
+	if c.DeleteWhen == "" {
+		c.DeleteWhen = "04"
+	}
+	if c.SyncFlushTimeout == 0 {
+		c.SyncFlushTimeout = 5 * time.Second
 	}
 	if c.DefaultTopicQueueNums == 0 {
 		c.DefaultTopicQueueNums = DefaultTopicQueueNums
