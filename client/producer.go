@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -127,17 +128,20 @@ func (p *Producer) SendWithSelector(ctx context.Context, m *Message, selector Qu
 	return p.send(ctx, m, selector, 0)
 }
 
-// SendTo sends m to queue mq; one attempt.
+// SendTo sends m to queue mq, which must be one of the topic's writable
+// queues (ErrNoQueue otherwise); one attempt.
 func (p *Producer) SendTo(ctx context.Context, m *Message, mq MessageQueue) (SendResult, error) {
-	sel := SelectorFunc(func(_ *Message, qs []MessageQueue) int {
-		for i, q := range qs {
-			if q == mq {
-				return i
-			}
-		}
-		return -1
-	})
-	return p.send(ctx, m, sel, 0)
+	if err := p.checkMessage(m); err != nil {
+		return SendResult{}, err
+	}
+	tr, err := p.route(ctx, m.Topic)
+	if err != nil {
+		return SendResult{}, err
+	}
+	if !slices.Contains(tr.publish, mq) {
+		return SendResult{}, fmt.Errorf("%w: %s has no writable queue %s:%d", ErrNoQueue, m.Topic, mq.BrokerName, mq.QueueID)
+	}
+	return p.send(ctx, m, SelectorFunc(func(_ *Message, qs []MessageQueue) int { return slices.Index(qs, mq) }), 0)
 }
 
 // SendAsync queues m for the async workers and returns; done runs on a

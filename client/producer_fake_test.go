@@ -156,6 +156,9 @@ func TestProducerRefusesBadMessagesAndUseAfterShutdown(t *testing.T) {
 	if _, err := p.Send(ctx, &Message{Topic: "T", Keys: []string{"a\x02b"}}); !errors.Is(err, ErrInvalidProperty) {
 		t.Errorf("key with a separator: %v", err)
 	}
+	if _, err := p.SendTo(ctx, &Message{Topic: "T"}, MessageQueue{Topic: "T", BrokerName: "nope", QueueID: 0}); !errors.Is(err, ErrNoQueue) {
+		t.Errorf("SendTo an unknown queue: %v", err)
+	}
 	if _, _, err := p.SendBatch(ctx, nil); !errors.Is(err, ErrEmptyBatch) {
 		t.Errorf("empty batch: %v", err)
 	}
