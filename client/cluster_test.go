@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/fastmq/fastmq/protocol"
 )
 
 // cluster is a running `mqbroker --standalone`: a broker and a NameServer
@@ -73,44 +70,44 @@ func buildBroker(t testing.TB) string {
 	return brokerBin
 }
 
-// freePort returns a port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startCluster starts `mqbroker --standalone` and waits until its
-// NameServer serves the auto-create topic's route.
+// startCluster starts `mqbroker --standalone` with both listeners on
+// port 0, reads the bound addresses from its stdout and waits until its
+// NameServer knows the broker.
 func startCluster(t testing.TB) cluster {
 	t.Helper()
 	bin := buildBroker(t)
 	dir := t.TempDir()
-	nsPort, brokerPort := freePort(t), freePort(t)
 	conf := filepath.Join(dir, "broker.conf")
-	props := fmt.Sprintf("brokerClusterName=ItCluster\nbrokerName=it-broker\nbrokerId=0\nbrokerIP1=127.0.0.1\nlistenPort=%d\nstorePathRootDir=%s\nautoCreateTopicEnable=true\nflushDiskType=ASYNC_FLUSH\nmessageDelayLevel=%s\n",
-		brokerPort, filepath.Join(dir, "store"), strings.TrimSpace(strings.Repeat("1s ", 18)))
+	// A small commit-log segment keeps the test's disk use low; 1 s delay
+	// levels let redelivery tests finish quickly.
+	props := fmt.Sprintf("brokerClusterName=ItCluster\nbrokerName=it-broker\nbrokerId=0\nbrokerIP1=127.0.0.1\n"+
+		"autoCreateTopicEnable=true\nflushDiskType=ASYNC_FLUSH\nmappedFileSizeCommitLog=%d\nmessageDelayLevel=%s\n",
+		64<<20, strings.TrimSpace(strings.Repeat("1s ", 18)))
 	if err := os.WriteFile(conf, []byte(props), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := cluster{ns: fmt.Sprintf("127.0.0.1:%d", nsPort), broker: fmt.Sprintf("127.0.0.1:%d", brokerPort)}
-	cmd := exec.Command(bin, standaloneArgs(conf, c.ns)...)
+	cmd := exec.Command(bin, "--standalone", "-c", conf, "-listen", "127.0.0.1:0",
+		"-namesrv-listen", "127.0.0.1:0", "-store", filepath.Join(dir, "store"))
 	cmd.Env = append(os.Environ(), "HOME="+dir)
-	logPath := filepath.Join(dir, "broker.log")
+	outPath, logPath := filepath.Join(dir, "stdout"), filepath.Join(dir, "broker.log")
+	outFile, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Stdout, cmd.Stderr = outFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }() // ends when the process does; awaited in Cleanup
+	brokerLog := func() string {
+		b, _ := os.ReadFile(logPath)
+		return tail(string(b), 60)
+	}
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		select {
@@ -119,57 +116,56 @@ func startCluster(t testing.TB) cluster {
 			cmd.Process.Kill()
 			<-exited
 		}
+		outFile.Close()
 		logFile.Close()
 		if t.Failed() {
-			if b, err := os.ReadFile(logPath); err == nil {
-				t.Logf("broker log:\n%s", tail(string(b), 60))
-			}
+			t.Logf("broker log:\n%s", brokerLog())
 		}
 	})
+	var c cluster
+	deadline := time.Now().Add(30 * time.Second)
+	for c.ns == "" || c.broker == "" {
+		select {
+		case err := <-exited:
+			t.Fatalf("mqbroker exited: %v\n%s", err, brokerLog())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mqbroker printed no addresses in 30 s\n%s", brokerLog())
+		}
+		out, _ := os.ReadFile(outPath)
+		c.ns, c.broker = parseStandaloneOutput(string(out))
+		time.Sleep(20 * time.Millisecond) // polling the process's stdout with a deadline
+	}
 	a, err := NewAdmin(WithNameServers(c.ns), WithRequestTimeout(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("mqbroker exited: %v\n%s", err, tail(string(b), 60))
-		default:
-		}
+	eventually(t, 30*time.Second, "the broker registered with its NameServer", func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
 		ci, err := a.ClusterInfo(ctx)
-		cancel()
-		if err == nil && len(ci.BrokerAddrTable) > 0 {
-			if addr := advertised(ci.BrokerAddrTable); addr != "" {
-				c.broker = addr
+		return err == nil && len(ci.BrokerAddrTable) > 0
+	})
+	return c
+}
+
+// parseStandaloneOutput reads the addresses mqbroker --standalone prints:
+// "broker listening on <addr> (announced as <addr>)" and "clients connect
+// with: NAMESRV_ADDR=<addr>".
+func parseStandaloneOutput(out string) (ns, broker string) {
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "clients connect with: NAMESRV_ADDR="); ok {
+			ns = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "broker listening on "); ok {
+			if i := strings.Index(v, "(announced as "); i >= 0 {
+				broker = strings.TrimSuffix(strings.TrimSpace(v[i+len("(announced as "):]), ")")
 			}
-			return c
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("standalone broker not up after 30 s (last: %v)\n%s", err, tail(string(b), 60))
-		}
-		time.Sleep(50 * time.Millisecond) // polling the NameServer with a deadline
-	}
-}
-
-// standaloneArgs is the command line of a standalone broker with conf
-// whose NameServer listens on nsAddr.
-func standaloneArgs(conf, nsAddr string) []string {
-	return []string{"--standalone", "-c", conf, "-namesrv-listen", nsAddr}
-}
-
-// advertised returns the master address of the first broker.
-func advertised(brokers map[string]protocol.BrokerData) string {
-	for _, b := range brokers {
-		if a, ok := b.Addr(protocol.MasterID); ok {
-			return a
 		}
 	}
-	return ""
+	return ns, broker
 }
 
 func tail(s string, lines int) string {
