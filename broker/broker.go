@@ -208,6 +208,7 @@ func (b *Broker) Start() error {
 	}
 	b.holds.start()
 	b.sched.start()
+	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)
 	b.goLabelled("housekeep", b.housekeepLoop)
 	b.log.Info("broker started", "addr", b.addr, "cluster", b.cfg.BrokerClusterName, "brokerName", b.cfg.BrokerName,

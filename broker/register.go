@@ -9,20 +9,20 @@ import (
 	"github.com/fastmq/fastmq/protocol"
 )
 
-// registerLoop registers the broker with every NameServer at start, every
+// registerLoop registers the broker with every NameServer every
 // RegisterNameServerPeriod, and at once when a topic was created
 // (triggerRegister), as J4 BrokerController.registerBrokerAll does.
 func (b *Broker) registerLoop() {
 	t := time.NewTicker(b.cfg.RegisterNameServerPeriod)
 	defer t.Stop()
 	for {
-		b.registerAll()
 		select {
 		case <-b.stop:
 			return
 		case <-t.C:
 		case <-b.regSignal:
 		}
+		b.registerAll()
 	}
 }
 
