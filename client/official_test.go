@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 )
 
@@ -173,4 +174,62 @@ func otherQueues(t *testing.T, ns, topic string, mine []MessageQueue) []MessageQ
 		}
 	}
 	return out
+}
+
+// TestIntegrationReadsOfficialProducerMessages: what the official Go
+// producer sends (its UNIQ_KEY, its properties string ending in \x02, its
+// zlib bodies, its batches) reads back whole through our pull consumer.
+func TestIntegrationReadsOfficialProducerMessages(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the official Go client v2.1.2 has data races of its own; run without -race")
+	}
+	cl := startCluster(t)
+	topic := "FromOfficial"
+	createTopic(t, cl.ns, topic, 2)
+	prod, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{cl.ns}), producer.WithRetry(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prod.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { prod.Shutdown() })
+	ctx := context.Background()
+	sent := map[string]string{} // body -> official MsgID
+	m := primitive.NewMessage(topic, []byte("tagged"))
+	m.WithTag("TagA")
+	m.WithKeys([]string{"k1", "k2"})
+	m.WithProperty("color", "blue")
+	big := strings.Repeat("official zlib body ", 500)
+	for _, msg := range []*primitive.Message{m, primitive.NewMessage(topic, []byte(big))} {
+		res, err := prod.SendSync(ctx, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent[string(msg.Body)] = res.MsgID
+	}
+	if _, err := prod.SendSync(ctx, primitive.NewMessage(topic, []byte("batch-a")), primitive.NewMessage(topic, []byte("batch-b"))); err != nil {
+		t.Fatal(err)
+	}
+	c := newIntegrationPullConsumer(t, cl.ns, "it-from-official")
+	var got []*MessageExt
+	eventually(t, 10*time.Second, "4 messages", func() bool {
+		got = pullAll(t, c, topic)
+		return len(got) == 4
+	})
+	for _, g := range got {
+		switch string(g.Body) {
+		case "tagged":
+			if g.Tags != "TagA" || !slices.Equal(g.Keys, []string{"k1", "k2"}) || g.Property("color") != "blue" || g.MsgID != sent["tagged"] {
+				t.Errorf("tagged message: tags %q keys %v props %v msgId %s (sent %s)", g.Tags, g.Keys, g.Properties, g.MsgID, sent["tagged"])
+			}
+		case big:
+			if g.SysFlag&1 == 0 || g.MsgID != sent[big] {
+				t.Errorf("big body: sysflag %#x msgId %s", g.SysFlag, g.MsgID)
+			}
+		case "batch-a", "batch-b":
+		default:
+			t.Errorf("unexpected body %.30q", g.Body)
+		}
+	}
 }
