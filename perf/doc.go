@@ -16,7 +16,8 @@
 //   - Meter (NewMeter): counts events and bytes (atomics, safe from any
 //     goroutine) and turns them into a Sample per Tick.
 //   - Report, Run, Latency, Throughput: a run's results; WriteJSON,
-//     WriteMarkdown, WriteThroughputSVG and WriteLatencySVG render them.
+//     WriteMarkdown, WriteThroughputSVG and WriteLatencySVG render them;
+//     ReadJSON reads a report back; Environment fills Report.Env.
 //
 // # Files
 //
@@ -25,4 +26,5 @@
 //	report.go     Report, Run, summaries, JSON
 //	markdown.go   the Markdown table
 //	svg.go        the two SVG plots (hand-written SVG, no dependency)
+//	env.go        Environment: Go version, GOMAXPROCS, CPU model for Report.Env
 package perf
