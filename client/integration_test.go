@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -835,4 +836,57 @@ func BenchmarkIntegrationSendAsync(b *testing.B) {
 		}
 	}
 	wg.Wait()
+}
+
+// BenchmarkIntegrationPushConsume measures end-to-end consumption: b.N
+// messages are stored first, then one push consumer (concurrent, 20
+// handler goroutines) takes them all; the time is the consumer's.
+func BenchmarkIntegrationPushConsume(b *testing.B) {
+	cl := startCluster(b)
+	topic := fmt.Sprintf("BenchConsume%d", b.N)
+	p, err := NewProducer(WithNameServers(cl.ns))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer p.Shutdown()
+	body := bytes.Repeat([]byte("c"), 1024)
+	msgs := make([]*Message, 32)
+	for i := range msgs {
+		msgs[i] = &Message{Topic: topic, Body: body}
+	}
+	ctx := context.Background()
+	for sent := 0; sent < b.N; sent += len(msgs) {
+		if _, _, err := p.SendBatch(ctx, msgs[:min(len(msgs), b.N-sent)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var done sync.WaitGroup
+	done.Add(b.N)
+	var count atomic.Int64
+	h := func(_ context.Context, ms []*MessageExt) ConsumeResult {
+		for range ms {
+			if count.Add(1) <= int64(b.N) {
+				done.Done()
+			}
+		}
+		return ConsumeSuccess
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	b.ResetTimer()
+	c, err := NewPushConsumer(WithNameServers(cl.ns), WithConsumerGroup("bench-consume"),
+		WithConsumeFrom(ConsumeFromFirst, time.Time{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Subscribe(topic, "*", h)
+	if err := c.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done.Wait()
+	b.StopTimer()
+	c.Shutdown()
 }

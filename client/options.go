@@ -32,7 +32,7 @@ const (
 	DefaultConsumeTimestampAgo = 30 * time.Minute
 	defaultTopicKey            = "TBW102"
 	defaultTopicQueueNums      = 4
-	defaultAsyncWorkers        = 4
+	defaultAsyncWorkers        = 16
 	defaultAsyncQueue          = 1024
 )
 
@@ -220,8 +220,9 @@ func WithQueueSelector(s QueueSelector) ProducerOption {
 }
 
 // WithAsyncWorkers sets how many goroutines complete SendAsync calls and
-// how many calls may wait for them; defaults 4 and 1024. SendAsync fails
-// with ErrAsyncQueueFull beyond that.
+// how many calls may wait for them; defaults 16 and 1024. Beyond that
+// SendAsync waits for room until its context ends (then it fails with
+// ErrAsyncQueueFull).
 func WithAsyncWorkers(workers, queue int) ProducerOption {
 	return producerOpt(func(c *producerConfig) { c.asyncWorkers, c.asyncQueue = workers, queue })
 }
