@@ -66,7 +66,7 @@ func (l *CommitLog) reserve(size, count int, topic []byte, queueID int32, sysFla
 		return reservation{}, err
 	}
 	segSize := l.q.segSize
-	off := l.q.writeOff.Load()
+	off := l.nextOffsetLocked()
 	if rest := segSize - off%segSize; int64(size)+blankSize > rest {
 		if err := l.writeBlankLocked(off, rest); err != nil {
 			l.mu.Unlock()
@@ -85,7 +85,9 @@ func (l *CommitLog) reserve(size, count int, topic []byte, queueID int32, sysFla
 		r.queueOffset = l.nextQueueOffsetLocked(topic, queueID, count)
 	}
 	pos := off - seg.start
-	if !l.cfg.WriteWithMmap {
+	if l.mu.wb.enabled {
+		r.dst = l.bufferLocked(seg, off, size)
+	} else if !l.cfg.WriteWithMmap {
 		if cap(l.mu.scratch) < size {
 			l.mu.scratch = make([]byte, size+size/4)
 		}
@@ -112,6 +114,11 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 	if err != nil {
 		return err
 	}
+	if l.mu.wb.enabled {
+		putBlank(l.bufferLocked(seg, off, blankSize), int32(rest))
+		l.mu.wb.next = off + rest
+		return nil
+	}
 	var hdr [blankSize]byte
 	putBlank(hdr[:], int32(rest))
 	if err := seg.writeAt(hdr[:], off-seg.start, !l.cfg.WriteWithMmap); err != nil {
@@ -125,6 +132,11 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 // advancing the write offset, and releases the append lock. It returns the
 // end offset of the reservation.
 func (l *CommitLog) publish(r *reservation) (int64, error) {
+	if l.mu.wb.enabled { // written by the flusher (writebuf.go)
+		l.mu.lastStoreTs = r.storeTs
+		l.mu.Unlock()
+		return r.phy + int64(r.size), nil
+	}
 	if !l.cfg.WriteWithMmap {
 		if err := r.seg.writeAt(r.dst, r.phy-r.seg.start, true); err != nil {
 			err = l.setErr(err)

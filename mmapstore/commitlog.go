@@ -33,6 +33,8 @@ type CommitLog struct {
 		queueOffsets map[string][]int64 // topic → next queue offset per queue id
 		scratch      []byte             // encode buffer for pwrite (unless WriteWithMmap)
 		lastStoreTs  int64              // store timestamp of the last record written
+		wb           writeBuf           // buffered appends (sync flush with pwrite)
+		room         *sync.Cond         // on mu: signalled when the write buffer is swapped out
 	}
 
 	err          atomic.Pointer[error] // sticky write/sync error
@@ -61,6 +63,8 @@ func Open(cfg Config) (*CommitLog, error) {
 	l.delHours, _ = deleteHours(cfg.DeleteWhen)
 	l.storeHost = appendStoreHost(nil, cfg.StoreHost)
 	l.mu.queueOffsets = make(map[string][]int64)
+	l.mu.room = sync.NewCond(&l.mu.Mutex)
+	l.mu.wb.enabled = cfg.FlushDiskType == SyncFlush && !cfg.WriteWithMmap
 	if err := os.MkdirAll(cfg.StorePathRootDir, 0o755); err != nil {
 		return nil, &IOError{Op: "mkdir", File: cfg.StorePathRootDir, Err: err}
 	}
@@ -72,7 +76,7 @@ func Open(cfg Config) (*CommitLog, error) {
 	}
 	l.ckp = ckp
 	q, err := OpenSegmentQueue(cfg.StorePathCommitLog, cfg.MappedFileSizeCommitLog, QueueConfig{
-		Prepare: true, WriteWithoutMmap: !cfg.WriteWithMmap, PreWrite: cfg.FlushDiskType == SyncFlush,
+		Prepare: true, WriteWithoutMmap: !cfg.WriteWithMmap, PreWrite: cfg.WarmMapedFileEnable,
 		Logger: cfg.Logger, ops: cfg.ops, onUnmap: cfg.onUnmap,
 	})
 	if err != nil {

@@ -314,41 +314,50 @@ func BenchmarkRawPwrite(b *testing.B) {
 
 // BenchmarkRawPwriteFdatasync is the durable limit for the sync benchmark:
 // per op, one pwrite of a batch of batch×1 KiB records and one fdatasync,
-// over a pre-written file, as group commit does at best with that many
-// appenders. Reported per message.
+// over a pre-written (zero-filled, synced) or a fallocated file, as group
+// commit does at best with batches of that size. Reported per message.
 func BenchmarkRawPwriteFdatasync(b *testing.B) {
-	for _, batch := range []int{1, 16, 128} {
-		b.Run(fmt.Sprintf("batch=%d/size=1KiB", batch), func(b *testing.B) {
-			f, fileSize := rawFile(b)
-			rec := benchSize(1024)
-			p := make([]byte, rec*batch)
-			var h latencyHist
-			b.SetBytes(int64(len(p)))
-			b.ReportAllocs()
-			var off int64
-			start := time.Now()
-			for b.Loop() {
-				if off+int64(len(p)) > fileSize {
-					off = 0
-				}
-				t0 := time.Now()
-				if _, err := unix.Pwrite(int(f.Fd()), p, off); err != nil {
-					b.Fatal(err)
-				}
-				if err := unix.Fdatasync(int(f.Fd())); err != nil {
-					b.Fatal(err)
-				}
-				h.record(time.Since(t0))
-				off += int64(len(p))
-			}
-			b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "msgs/s")
-			h.report(b, "sync")
-		})
+	for _, prep := range []string{"falloc", "written"} {
+		for _, batch := range []int{1, 16, 64, 128} {
+			b.Run(fmt.Sprintf("prep=%s/batch=%d/size=1KiB", prep, batch), func(b *testing.B) {
+				benchRawSync(b, prep == "written", batch)
+			})
+		}
 	}
 }
 
-// rawFile creates a zero-filled, synced file of the benchmark segment size.
-func rawFile(b *testing.B) (*os.File, int64) {
+func benchRawSync(b *testing.B, written bool, batch int) {
+	f, fileSize := rawFile(b, written)
+	p := make([]byte, benchSize(1024)*batch)
+	var h latencyHist
+	b.SetBytes(int64(len(p)))
+	b.ReportAllocs()
+	var off int64
+	start := time.Now()
+	for b.Loop() {
+		if off+int64(len(p)) > fileSize { // a fresh file: never overwrite what this run wrote
+			b.StopTimer()
+			f, _ = rawFile(b, written)
+			off = 0
+			b.StartTimer()
+		}
+		t0 := time.Now()
+		if _, err := unix.Pwrite(int(f.Fd()), p, off); err != nil {
+			b.Fatal(err)
+		}
+		if err := unix.Fdatasync(int(f.Fd())); err != nil {
+			b.Fatal(err)
+		}
+		h.record(time.Since(t0))
+		off += int64(len(p))
+	}
+	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "msgs/s")
+	h.report(b, "sync")
+}
+
+// rawFile creates a file of the benchmark segment size, zero-filled and
+// synced when written is set, else fallocated.
+func rawFile(b *testing.B, written bool) (*os.File, int64) {
 	b.Helper()
 	size := benchEnvMB("FASTMQ_BENCH_SEGMENT_MB", 128)
 	f, err := os.OpenFile(filepath.Join(b.TempDir(), "raw"), os.O_RDWR|os.O_CREATE, 0o644)
@@ -356,7 +365,14 @@ func rawFile(b *testing.B) (*os.File, int64) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { f.Close() })
-	if _, err := zeroFill(osFileOps(), f, 0, size); err != nil {
+	if written {
+		if _, err := zeroFill(osFileOps(), f, 0, size); err != nil {
+			b.Fatal(err)
+		}
+	} else if err := allocate(f, size); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
 		b.Fatal(err)
 	}
 	return f, size

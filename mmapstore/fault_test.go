@@ -184,3 +184,27 @@ func TestCommitLogSyncTimeout(t *testing.T) {
 		t.Fatal("confirmed offset did not reach the synced record")
 	}
 }
+
+func TestCommitLogFailedBufferedWriteIsSticky(t *testing.T) {
+	var f faults
+	l := openTestLog(t, testConfig(t, SyncFlush).withOps(f.ops()))
+	w := NewWaiter()
+	m := testMessage(0, 100)
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("first append failed")
+	}
+	f.set(func(f *faults) { f.writeErr = syscall.EIO })
+	m = testMessage(1, 100)
+	if err := l.Append(&m, w.Done()); err != nil {
+		t.Fatal(err) // buffered: the write happens in the flusher
+	}
+	got := w.Wait()
+	var ioErr *IOError
+	if !errors.Is(got, syscall.EIO) || !errors.As(got, &ioErr) || ioErr.Op != "write" {
+		t.Fatalf("completion %v, want the write's EIO", got)
+	}
+	f.set(func(f *faults) { f.writeErr = nil })
+	if err := l.Append(&m, w.Done()); err != got {
+		t.Fatalf("append after a failed write: %v, want sticky %v", err, got)
+	}
+}

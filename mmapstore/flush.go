@@ -133,6 +133,15 @@ func completeOne(r flushReq, flushed int64, err error) {
 // flushTo syncs the log up to target and advances ConfirmedOffset (sync
 // flush) and the flushed store time. A sync error is sticky.
 func (l *CommitLog) flushTo(target int64) error {
+	l.q.flushMu.Lock()
+	err := l.commitPending()
+	l.q.flushMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if l.mu.wb.enabled { // immutable: safe to read without the lock
+		target = max(target, l.q.WriteOffset())
+	}
 	l.mu.Lock()
 	ts := l.mu.lastStoreTs
 	if w := l.q.writeOff.Load(); target > w {

@@ -155,6 +155,7 @@ func (l *CommitLog) recover(clean bool) error {
 		return err
 	}
 	l.recovery = rep
+	l.mu.wb.next = rep.End
 	l.flushedTs.Store(ts)
 	l.confirmed.Store(rep.End)
 	return nil

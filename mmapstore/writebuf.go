@@ -1,0 +1,101 @@
+package mmapstore
+
+// Under sync flush with pwrite appends, records are not written one pwrite
+// each: the appender encodes into a write buffer under the append lock, and
+// the flusher, before each group-commit fdatasync, swaps the buffer out and
+// writes it with one pwrite per segment it spans (commitPending). A record
+// becomes visible to readers (WriteOffset / MaxOffset) when that pwrite is
+// done, before it is durable; ConfirmedOffset, what dispatch reads, is the
+// flushed offset anyway. This takes the per-record syscall, the largest CPU
+// cost of a sync-flush append, off the append path and out of the append lock.
+
+// maxPendingBytes bounds the write buffer; an appender that finds it full
+// waits for the flusher (backpressure when the disk stalls).
+const maxPendingBytes = 64 << 20
+
+// pendingChunk is a run of buffered bytes inside one segment.
+type pendingChunk struct {
+	seg      *segment
+	fileOff  int64 // commit-log offset of the chunk's first byte
+	bufStart int   // index of that byte in the buffer
+}
+
+// writeBuf is the state of buffered appends; every field is guarded by
+// CommitLog.mu.
+type writeBuf struct {
+	enabled bool  // sync flush and pwrite appends; immutable after Open
+	next    int64 // offset of the next reservation (WriteOffset plus buffered bytes)
+	buf     []byte
+	chunks  []pendingChunk
+	spare   []byte
+	spareCh []pendingChunk
+}
+
+// nextOffsetLocked is where the next record goes.
+func (l *CommitLog) nextOffsetLocked() int64 {
+	if l.mu.wb.enabled {
+		return l.mu.wb.next
+	}
+	return l.q.writeOff.Load()
+}
+
+// bufferLocked reserves n bytes at commit-log offset off in seg and returns
+// them for encoding.
+func (l *CommitLog) bufferLocked(seg *segment, off int64, n int) []byte {
+	wb := &l.mu.wb
+	for len(wb.buf) >= maxPendingBytes {
+		l.mu.room.Wait() // the flusher signals after swapping the buffer out
+	}
+	if k := len(wb.chunks); k == 0 || wb.chunks[k-1].seg != seg {
+		wb.chunks = append(wb.chunks, pendingChunk{seg: seg, fileOff: off, bufStart: len(wb.buf)})
+	}
+	start := len(wb.buf)
+	if cap(wb.buf)-start < n {
+		grown := make([]byte, start, 2*cap(wb.buf)+n)
+		copy(grown, wb.buf)
+		wb.buf = grown
+	}
+	wb.buf = wb.buf[:start+n]
+	wb.next = off + int64(n)
+	return wb.buf[start : start+n]
+}
+
+// commitPending writes the buffered bytes to their segments and advances
+// the visible write offset. Only the flusher and Close call it, with
+// q.flushMu held (it serializes commits and syncs).
+func (l *CommitLog) commitPending() error {
+	l.mu.Lock()
+	wb := &l.mu.wb
+	if !wb.enabled || len(wb.buf) == 0 {
+		l.mu.Unlock()
+		return nil
+	}
+	buf, chunks, end := wb.buf, wb.chunks, wb.next
+	wb.buf, wb.chunks = wb.spare[:0], wb.spareCh[:0]
+	wb.spare, wb.spareCh = nil, nil
+	l.mu.room.Broadcast()
+	l.mu.Unlock()
+	var err error
+	for i, c := range chunks {
+		to := len(buf)
+		if i+1 < len(chunks) {
+			to = chunks[i+1].bufStart
+		}
+		if err = c.seg.writeAt(buf[c.bufStart:to], c.fileOff-c.seg.start, true); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		l.q.writeOff.Store(end)
+	}
+	clear(chunks)
+	l.mu.Lock()
+	if l.mu.wb.spare == nil {
+		l.mu.wb.spare, l.mu.wb.spareCh = buf[:0], chunks[:0]
+	}
+	l.mu.Unlock()
+	if err != nil {
+		return l.setErr(err)
+	}
+	return nil
+}
