@@ -54,17 +54,19 @@ type Broker struct {
 	storeHost []byte // stored form of addr
 	hostFlags int32  // SysFlagStoreHostV6 or 0
 
-	queueRR   atomic.Uint32 // round robin for sends without a queue id
-	regSignal chan struct{} // capacity 1: register now
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	started   atomic.Bool
-	closing   atomic.Bool  // set first by Close: new sends are refused
-	inflight  atomic.Int64 // sends appended and not yet answered
-	closeOnce sync.Once
-	closeErr  error
-	sendPool  sync.Pool // *sendOp
-	pullPool  sync.Pool // *pullOp
+	queueRR    atomic.Uint32 // round robin for sends without a queue id
+	regSignal  chan struct{} // capacity 1: register now
+	regMu      sync.Mutex    // guards regWaiters
+	regWaiters []func()      // run after the next registration
+	stop       chan struct{}
+	wg         sync.WaitGroup
+	started    atomic.Bool
+	closing    atomic.Bool  // set first by Close: new sends are refused
+	inflight   atomic.Int64 // sends appended and not yet answered
+	closeOnce  sync.Once
+	closeErr   error
+	sendPool   sync.Pool // *sendOp
+	pullPool   sync.Pool // *pullOp
 }
 
 // Open opens (or creates) the store under cfg.StorePathRootDir, recovers it,
@@ -267,6 +269,11 @@ func (b *Broker) close() error {
 	var errs []error
 	if started {
 		b.unregisterAll()
+		b.regMu.Lock()
+		waiters := b.regWaiters
+		b.regWaiters = nil
+		b.regMu.Unlock()
+		runRegisterWaiters(waiters) // sends that created a topic are answered now
 		b.drainSends()
 	}
 	errs = append(errs, b.srv.Close())

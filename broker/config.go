@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -259,20 +260,32 @@ func localIPv4() string {
 	return "127.0.0.1"
 }
 
-// ParseDelayLevels parses messageDelayLevel ("1s 5s 1m 2h 1d"): level i+1
-// waits the i-th duration.
+// ParseDelayLevels parses messageDelayLevel ("1s 5s 1m 2h 1d"; "ms" is
+// accepted too): level i+1 waits the i-th duration.
 func ParseDelayLevels(s string) ([]time.Duration, error) {
+	units := []struct {
+		suffix string
+		d      time.Duration
+	}{{"ms", time.Millisecond}, {"s", time.Second}, {"m", time.Minute}, {"h", time.Hour}, {"d", 24 * time.Hour}}
 	var out []time.Duration
 	for _, f := range strings.Fields(s) {
-		if len(f) < 2 {
+		var d time.Duration
+		for _, u := range units {
+			num, ok := strings.CutSuffix(f, u.suffix)
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseInt(num, 10, 32)
+			if err != nil || n < 0 {
+				break
+			}
+			d = time.Duration(n) * u.d
+			break
+		}
+		if d == 0 && !strings.HasPrefix(f, "0") {
 			return nil, fmt.Errorf("bad level %q", f)
 		}
-		unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour}[f[len(f)-1]]
-		var n int64
-		if _, err := fmt.Sscanf(f[:len(f)-1], "%d", &n); err != nil || unit == 0 || n < 0 {
-			return nil, fmt.Errorf("bad level %q", f)
-		}
-		out = append(out, time.Duration(n)*unit)
+		out = append(out, d)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no levels in %q", s)

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/namesrv"
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
 )
 
 func init() { rlog.SetLogLevel("fatal") }
@@ -71,3 +74,36 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 }
 
 var _ = mmapstore.SyncFlush
+
+// clientConn is a remoting client with its own connection that records the
+// NOTIFY_CONSUMER_IDS_CHANGED requests the broker sends it.
+type clientConn struct{ cl *netpoll.Client }
+
+func netpollClient(t testing.TB, notified chan<- string) *clientConn {
+	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger(),
+		OnRequest: func(_ string, req *protocol.Command) *protocol.Command {
+			var h protocol.NotifyConsumerIdsChangedRequestHeader
+			if req.Code == int32(protocol.ReqNotifyConsumerIdsChanged) && h.Decode(req) == nil {
+				select {
+				case notified <- h.ConsumerGroup:
+				default:
+				}
+			}
+			return nil
+		}})
+	t.Cleanup(func() { cl.Close() })
+	return &clientConn{cl: cl}
+}
+
+func (c *clientConn) invoke(t testing.TB, addr string, req *protocol.Command) *protocol.Command {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.cl.Invoke(ctx, addr, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+func (c *clientConn) close() { c.cl.Close() }

@@ -26,6 +26,26 @@ func (b *Broker) registerLoop() {
 	}
 }
 
+// afterRegister runs fn (which must not block) once a registration that
+// starts after this call has finished, successful or not.
+func (b *Broker) afterRegister(fn func()) {
+	if len(b.cfg.NamesrvAddrs) == 0 {
+		fn()
+		return
+	}
+	b.regMu.Lock()
+	b.regWaiters = append(b.regWaiters, fn)
+	b.regMu.Unlock()
+	b.triggerRegister()
+}
+
+// runRegisterWaiters calls the waiters taken before a registration.
+func runRegisterWaiters(fns []func()) {
+	for _, fn := range fns {
+		fn()
+	}
+}
+
 // triggerRegister asks registerLoop to register now.
 func (b *Broker) triggerRegister() {
 	select {
@@ -45,6 +65,11 @@ func (b *Broker) registerAll() {
 	if len(b.cfg.NamesrvAddrs) == 0 {
 		return
 	}
+	b.regMu.Lock()
+	waiters := b.regWaiters
+	b.regWaiters = nil
+	b.regMu.Unlock()
+	defer runRegisterWaiters(waiters)
 	body := protocol.RegisterBrokerBody{TopicConfigSerializeWrapper: b.topics.wrapper(), FilterServerList: []string{}}
 	data := protocol.AppendRegisterBrokerBody(nil, &body)
 	crc := int32(crc32.ChecksumIEEE(data) & 0x7FFFFFFF)

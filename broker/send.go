@@ -33,9 +33,11 @@ type sendOp struct {
 	ids        []byte                   // msgId text: offset ids joined by ","
 	propStarts []int                    // batch: where each message's properties start in props
 
-	queueID     int32
-	queueOffset int64
-	doneFn      mmapstore.Done // op.done, bound once
+	queueID      int32
+	queueOffset  int64
+	doneFn       mmapstore.Done // op.done, bound once
+	countDownFn  func()         // op.countDown, bound once
+	createdTopic bool           // this send auto-created its topic
 }
 
 func (b *Broker) getSendOp() *sendOp {
@@ -44,11 +46,13 @@ func (b *Broker) getSendOp() *sendOp {
 	}
 	op := &sendOp{b: b, born: make([]byte, 0, 20)}
 	op.doneFn = op.done
+	op.countDownFn = op.countDown
 	return op
 }
 
 func (b *Broker) putSendOp(op *sendOp) {
 	op.err = nil
+	op.createdTopic = false
 	op.reply = netpoll.ReplyTo{}
 	clear(op.msgs)
 	op.msgs = op.msgs[:0]
@@ -82,6 +86,12 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 	}
 	op.reply = c.Defer(req)
 	op.pending.Store(2)
+	if op.createdTopic {
+		// Answer only once the NameServers know the new topic, so that a
+		// consumer started after this send finds its route.
+		op.pending.Add(1)
+		b.afterRegister(op.countDownFn)
+	}
 	b.inflight.Add(1)
 	var err error
 	if len(op.msgs) == 1 && !h.Batch {
@@ -107,10 +117,15 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 // done is the store's completion (mmapstore.Done): it must not block.
 func (op *sendOp) done(err error) {
 	op.err = err
+	op.countDown()
+}
+
+// countDown answers from the calling goroutine when it is the last event.
+func (op *sendOp) countDown() {
 	if op.pending.Add(-1) != 0 {
 		return
 	}
-	op.resp.InitResponse(respCode(err), op.remark())
+	op.resp.InitResponse(respCode(op.err), op.remark())
 	op.fillResponse()
 	op.reply.Reply(&op.resp)
 	op.finished()
@@ -160,7 +175,8 @@ func (b *Broker) prepareSend(op *sendOp, c *netpoll.Conn, req *protocol.Command,
 	if notSendable[h.Topic] {
 		return fmt.Errorf("send to %s: %w", h.Topic, ErrSystemTopic)
 	}
-	tc, err := b.topicForSend(h.Topic, h.DefaultTopic, h.DefaultTopicQueueNums)
+	tc, created, err := b.topicForSend(h.Topic, h.DefaultTopic, h.DefaultTopicQueueNums)
+	op.createdTopic = created
 	if err != nil {
 		return err
 	}
@@ -270,16 +286,16 @@ func (b *Broker) prepareBatch(op *sendOp, body []byte, base protocol.StoredMessa
 
 // topicForSend returns the topic's config, creating it from the default
 // topic (TBW102) when auto-creation is on, or a retry topic.
-func (b *Broker) topicForSend(topic, defaultTopic string, queueNums int32) (protocol.TopicConfig, error) {
+func (b *Broker) topicForSend(topic, defaultTopic string, queueNums int32) (protocol.TopicConfig, bool, error) {
 	if tc, ok := b.topics.get(topic); ok {
-		return tc, nil
+		return tc, false, nil
 	}
 	if len(topic) > len(RetryPrefix) && topic[:len(RetryPrefix)] == RetryPrefix {
-		return b.ensureRetryTopic(topic), nil
+		return b.ensureRetryTopic(topic), false, nil
 	}
 	def, ok := b.topics.get(defaultTopic)
 	if b.cfg.DisableAutoCreateTopic || !ok || def.Perm&protocol.PermInherit == 0 {
-		return protocol.TopicConfig{}, fmt.Errorf("topic[%s] not exist, apply first please: %w", topic, ErrTopicNotExist)
+		return protocol.TopicConfig{}, false, fmt.Errorf("topic[%s] not exist, apply first please: %w", topic, ErrTopicNotExist)
 	}
 	n := def.WriteQueueNums
 	if queueNums > 0 && queueNums < n {
@@ -291,7 +307,7 @@ func (b *Broker) topicForSend(topic, defaultTopic string, queueNums int32) (prot
 		b.log.Info("topic auto-created", "topic", topic, "queues", n, "from", defaultTopic)
 		b.triggerRegister()
 	}
-	return tc, nil
+	return tc, created, nil
 }
 
 // ensureRetryTopic creates %RETRY%<group> or %DLQ%<group> with one queue,

@@ -1,0 +1,355 @@
+package broker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+// TestOffsetRequests covers QUERY/UPDATE_CONSUMER_OFFSET, GET_MAX/MIN_OFFSET,
+// SEARCH_OFFSET_BY_TIMESTAMP and GET_EARLIEST_MSG_STORETIME, and that
+// consumerOffset.json is written atomically and read back by a new broker.
+func TestOffsetRequests(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.FlushConsumerOffsetInterval = 20 * time.Millisecond
+	b := startBroker(t, cfg)
+	addr := b.ListenAddr()
+	before := time.Now().UnixMilli()
+	for i := 0; i < 5; i++ {
+		req := sendRequest("TopicO", []byte("x"))
+		if resp := invoke(t, addr, req); resp.Code != 0 {
+			t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicO") == 5 })
+	offset := func(code protocol.RequestCode, fill func(*protocol.Command)) (int32, int64) {
+		req := protocol.NewRequest(code)
+		fill(req)
+		resp := invoke(t, addr, req)
+		var h protocol.OffsetResponseHeader
+		if resp.Code == 0 {
+			if err := h.Decode(resp); err != nil {
+				t.Fatalf("%v reply: %v", code, err)
+			}
+		}
+		return resp.Code, h.Offset
+	}
+	queue := func(r *protocol.Command) { (&protocol.QueueRequestHeader{Topic: "TopicO", QueueID: 0}).Encode(r) }
+	if code, off := offset(protocol.ReqGetMaxOffset, queue); code != 0 || off != 5 {
+		t.Fatalf("max offset %d %d, want 5", code, off)
+	}
+	if code, off := offset(protocol.ReqGetMinOffset, queue); code != 0 || off != 0 {
+		t.Fatalf("min offset %d %d, want 0", code, off)
+	}
+	search := func(r *protocol.Command) {
+		(&protocol.SearchOffsetRequestHeader{Topic: "TopicO", QueueID: 0, Timestamp: before - 1000}).Encode(r)
+	}
+	if code, off := offset(protocol.ReqSearchOffsetByTimestamp, search); code != 0 || off != 0 {
+		t.Fatalf("search offset %d %d, want 0", code, off)
+	}
+	q := func(r *protocol.Command) {
+		(&protocol.QueryConsumerOffsetRequestHeader{ConsumerGroup: "g", Topic: "TopicO", QueueID: 0}).Encode(r)
+	}
+	if code, off := offset(protocol.ReqQueryConsumerOffset, q); code != 0 || off != 0 {
+		t.Fatalf("new group offset %d %d, want 0 (queue starts at 0)", code, off)
+	}
+	up := protocol.NewRequest(protocol.ReqUpdateConsumerOffset)
+	(&protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: "g", Topic: "TopicO", QueueID: 0, CommitOffset: 3}).Encode(up)
+	if resp := invoke(t, addr, up); resp.Code != 0 {
+		t.Fatalf("update offset: %d %s", resp.Code, resp.Remark)
+	}
+	if code, off := offset(protocol.ReqQueryConsumerOffset, q); code != 0 || off != 3 {
+		t.Fatalf("committed offset %d %d, want 3", code, off)
+	}
+	er := protocol.NewRequest(protocol.ReqGetEarliestMsgStoretime)
+	queue(er)
+	resp := invoke(t, addr, er)
+	var eh protocol.GetEarliestMsgStoretimeResponseHeader
+	if resp.Code != 0 || eh.Decode(resp) != nil || eh.Timestamp < before-5 || eh.Timestamp > time.Now().UnixMilli() {
+		t.Fatalf("earliest store time: %d %q %d", resp.Code, resp.Remark, eh.Timestamp)
+	}
+	path := filepath.Join(dir, "config", "consumerOffset.json")
+	waitFor(t, 10*time.Second, "consumerOffset.json", func() bool {
+		data, _ := os.ReadFile(path)
+		return strings.Contains(string(data), `"TopicO@g"`)
+	})
+	b.Close()
+	b2 := startBroker(t, testConfig(dir))
+	if off := b2.offsets.get("g", "TopicO", 0); off != 3 {
+		t.Fatalf("offset after reopen %d, want 3", off)
+	}
+	if _, ok := b2.topics.get("TopicO"); !ok {
+		t.Fatal("auto-created topic lost across restart (topics.json)")
+	}
+}
+
+// TestOffsetFileJavaFormat reads consumerOffset.json as a Java broker writes
+// it (fastjson, unquoted integer keys).
+func TestOffsetFileJavaFormat(t *testing.T) {
+	tab := newOffsetTable()
+	if err := tab.load([]byte(`{"offsetTable":{"%RETRY%cg@cg":{0:0},"T@cg":{0:12,1:7}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if tab.get("cg", "T", 1) != 7 || tab.get("cg", "%RETRY%cg", 0) != 0 || tab.get("cg", "T", 2) != -1 {
+		t.Fatalf("loaded %v", tab.table)
+	}
+}
+
+// TestConsumerGroupMembership: heartbeats register clients with their exact
+// ids; a closed connection removes them and the remaining members get
+// NOTIFY_CONSUMER_IDS_CHANGED.
+func TestConsumerGroupMembership(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	notified := make(chan string, 16)
+	cl1 := netpollClient(t, notified)
+	cl2 := netpollClient(t, notified)
+	hb := func(cl *clientConn, id string) {
+		req := protocol.NewRequest(protocol.ReqHeartBeat)
+		req.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: id, ConsumerDataSet: []protocol.ConsumerData{{
+			GroupName: "cg-m", ConsumeType: protocol.ConsumePassively, MessageModel: protocol.MessageModelClustering,
+			SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "T", SubString: "*", SubVersion: 1}}}}})
+		if resp := cl.invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+			t.Fatalf("heartbeat: %d %s", resp.Code, resp.Remark)
+		}
+	}
+	hb(cl1, "10.0.0.1@111#weird id")
+	hb(cl2, "10.0.0.2@222")
+	select {
+	case g := <-notified:
+		if g != "cg-m" {
+			t.Fatalf("notified group %q", g)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("first member not told about the second")
+	}
+	list := protocol.NewRequest(protocol.ReqGetConsumerListByGroup)
+	(&protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: "cg-m"}).Encode(list)
+	resp := cl2.invoke(t, b.ListenAddr(), list)
+	body, err := protocol.DecodeConsumerListBody(resp.Body)
+	if resp.Code != 0 || err != nil || strings.Join(body.ConsumerIDList, ",") != "10.0.0.1@111#weird id,10.0.0.2@222" {
+		t.Fatalf("consumer list: %d %v %v", resp.Code, body.ConsumerIDList, err)
+	}
+	if _, ok := b.topics.get("%RETRY%cg-m"); !ok {
+		t.Fatal("retry topic not created by the heartbeat")
+	}
+	drain(notified)
+	cl1.close()
+	waitFor(t, 10*time.Second, "member removed on close", func() bool { return len(b.clients.ids("cg-m")) == 1 })
+	select {
+	case <-notified:
+	case <-time.After(10 * time.Second):
+		t.Fatal("remaining member not notified when the other's connection closed")
+	}
+}
+
+func drain(ch chan string) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}
+
+// TestLockBatch: a queue locked by one client is refused to another until
+// it is unlocked.
+func TestLockBatch(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	mqs := []protocol.MessageQueue{{Topic: "T", BrokerName: "broker-t", QueueID: 0}, {Topic: "T", BrokerName: "broker-t", QueueID: 1}}
+	lock := func(code protocol.RequestCode, client string, mq []protocol.MessageQueue) []protocol.MessageQueue {
+		req := protocol.NewRequest(code)
+		req.Body = protocol.AppendLockBatchRequestBody(nil, &protocol.LockBatchRequestBody{ConsumerGroup: "g", ClientID: client, MQSet: mq})
+		resp := invoke(t, b.ListenAddr(), req)
+		if resp.Code != 0 {
+			t.Fatalf("%v: %d %s", code, resp.Code, resp.Remark)
+		}
+		if code == protocol.ReqUnlockBatchMQ {
+			return nil
+		}
+		body, err := protocol.DecodeLockBatchResponseBody(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body.LockOKMQSet
+	}
+	if got := lock(protocol.ReqLockBatchMQ, "c1", mqs[:1]); len(got) != 1 {
+		t.Fatalf("c1 locked %v", got)
+	}
+	if got := lock(protocol.ReqLockBatchMQ, "c2", mqs); len(got) != 1 || got[0].QueueID != 1 {
+		t.Fatalf("c2 locked %v, want only queue 1", got)
+	}
+	lock(protocol.ReqUnlockBatchMQ, "c1", mqs[:1])
+	if got := lock(protocol.ReqLockBatchMQ, "c2", mqs); len(got) != 2 {
+		t.Fatalf("c2 locked %v after unlock, want both", got)
+	}
+}
+
+// TestRetryThroughDelayLevels: a message the consumer fails is sent back,
+// delivered again from %RETRY%<group> after the delay level, with its
+// original topic restored; past maxReconsumeTimes it lands in the DLQ.
+func TestRetryThroughDelayLevels(t *testing.T) {
+	ns := startNamesrv(t)
+	cfg := testConfig(t.TempDir(), ns)
+	cfg.MessageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms"
+	b := startBroker(t, cfg)
+	p := newProducer(t, ns)
+	if _, err := p.SendSync(context.Background(), primitive.NewMessage("TopicRetry", []byte("fail-me")).WithTag("A")); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var attempts []int32
+	var topics []string
+	c, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{ns}), consumer.WithGroupName("cg-retry"),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset), consumer.WithMaxReconsumeTimes(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Subscribe("TopicRetry", consumer.MessageSelector{}, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range msgs {
+			attempts = append(attempts, m.ReconsumeTimes)
+			topics = append(topics, m.Topic)
+		}
+		return consumer.ConsumeRetryLater, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Shutdown()
+	waitFor(t, 60*time.Second, "three attempts", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(attempts) < 3 {
+			t.Logf("attempts %v, retry stored %d, schedule %d", attempts, storedCount(b, "%RETRY%cg-retry"), storedCount(b, TopicSchedule))
+		}
+		return len(attempts) >= 3
+	})
+	mu.Lock()
+	if attempts[0] != 0 || attempts[1] != 1 || attempts[2] != 2 {
+		t.Errorf("reconsume times %v, want 0 1 2", attempts)
+	}
+	for _, tp := range topics {
+		if tp != "TopicRetry" {
+			t.Errorf("retried message topic %q, want the original", tp)
+		}
+	}
+	mu.Unlock()
+	waitFor(t, 30*time.Second, "message in the DLQ", func() bool { return storedCount(b, "%DLQ%cg-retry") == 1 })
+	// Delay-level sends from a producer go through the schedule topic too.
+	msg := primitive.NewMessage("TopicDelay", []byte("later"))
+	msg.WithDelayTimeLevel(2)
+	sent := time.Now()
+	if _, err := p.SendSync(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "delayed message delivered", func() bool { return storedCount(b, "TopicDelay") == 1 })
+	if d := time.Since(sent); d < 150*time.Millisecond {
+		t.Errorf("level-2 (200ms) message delivered after %v", d)
+	}
+	b.Close()
+	data, err := os.ReadFile(filepath.Join(cfg.StorePathRootDir, "config", "delayOffset.json"))
+	if err != nil || !strings.Contains(string(data), `"2": 1`) {
+		t.Fatalf("delayOffset.json: %v %s", err, data)
+	}
+}
+
+// TestAdminAndQuery covers UPDATE_AND_CREATE_TOPIC, GET_ALL_TOPIC_CONFIG,
+// DELETE_TOPIC_IN_BROKER, GET_ALL_SUBSCRIPTIONGROUP_CONFIG, QUERY_MESSAGE
+// and VIEW_MESSAGE_BY_ID.
+func TestAdminAndQuery(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	addr := b.ListenAddr()
+	create := protocol.NewRequest(protocol.ReqUpdateAndCreateTopic)
+	(&protocol.CreateTopicRequestHeader{Topic: "AdminT", DefaultTopic: "TBW102", ReadQueueNums: 3, WriteQueueNums: 3, Perm: 6,
+		TopicFilterType: protocol.TopicFilterSingleTag}).Encode(create)
+	if resp := invoke(t, addr, create); resp.Code != 0 {
+		t.Fatalf("create: %d %s", resp.Code, resp.Remark)
+	}
+	all := invoke(t, addr, protocol.NewRequest(protocol.ReqGetAllTopicConfig))
+	w, err := protocol.DecodeTopicConfigSerializeWrapper(all.Body)
+	if err != nil || w.TopicConfigTable["AdminT"].WriteQueueNums != 3 {
+		t.Fatalf("all topics: %v %v", err, w.TopicConfigTable["AdminT"])
+	}
+	bad := protocol.NewRequest(protocol.ReqUpdateAndCreateTopic)
+	(&protocol.CreateTopicRequestHeader{Topic: "bad/name", DefaultTopic: "TBW102", ReadQueueNums: 1, WriteQueueNums: 1, Perm: 6,
+		TopicFilterType: protocol.TopicFilterSingleTag}).Encode(bad)
+	if resp := invoke(t, addr, bad); resp.Code != int32(protocol.RespSystemError) {
+		t.Fatalf("bad topic name accepted: %d", resp.Code)
+	}
+
+	req := sendRequest("AdminT", []byte("find me"))
+	req.SetExtField("properties", "KEYS\x01order-1 order-2\x02UNIQ_KEY\x01ABC\x02")
+	resp := invoke(t, addr, req)
+	var sh protocol.SendMessageResponseHeader
+	if resp.Code != 0 || sh.Decode(resp) != nil {
+		t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "AdminT") == 1 })
+	query := protocol.NewRequest(protocol.ReqQueryMessage)
+	(&protocol.QueryMessageRequestHeader{Topic: "AdminT", Key: "order-2", MaxNum: 32, BeginTimestamp: 0,
+		EndTimestamp: time.Now().Add(time.Minute).UnixMilli()}).Encode(query)
+	resp = invoke(t, addr, query)
+	var m protocol.StoredMessage
+	if resp.Code != 0 || protocol.DecodeStoredMessage(resp.Body, &m) != nil || string(m.Body) != "find me" {
+		t.Fatalf("query by key: %d %q", resp.Code, resp.Remark)
+	}
+	_, phy, err := protocol.DecodeOffsetMsgID([]byte(sh.MsgID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := protocol.NewRequest(protocol.ReqViewMessageByID)
+	(&protocol.ViewMessageByIDRequestHeader{Offset: phy}).Encode(view)
+	resp = invoke(t, addr, view)
+	if resp.Code != 0 || protocol.DecodeStoredMessage(resp.Body, &m) != nil || string(m.Body) != "find me" || m.PhysicalOffset != phy {
+		t.Fatalf("view by id: %d %q", resp.Code, resp.Remark)
+	}
+	if v, _ := protocol.PropertyValue(m.Properties, protocol.PropertyCluster); string(v) != DefaultClusterName {
+		t.Errorf("stored CLUSTER property %q", v)
+	}
+
+	del := protocol.NewRequest(protocol.ReqDeleteTopicInBroker)
+	(&protocol.DeleteTopicRequestHeader{Topic: "AdminT"}).Encode(del)
+	if resp := invoke(t, addr, del); resp.Code != 0 {
+		t.Fatalf("delete: %d %s", resp.Code, resp.Remark)
+	}
+	if _, ok := b.topics.get("AdminT"); ok {
+		t.Fatal("topic still there after delete")
+	}
+	if resp := invoke(t, addr, protocol.NewRequest(protocol.ReqGetAllSubscriptionGroupConfig)); resp.Code != int32(protocol.RespSystemError) {
+		t.Fatalf("empty group table: %d", resp.Code)
+	}
+	b.groups.ensure("g1")
+	resp = invoke(t, addr, protocol.NewRequest(protocol.ReqGetAllSubscriptionGroupConfig))
+	if resp.Code != 0 || !strings.Contains(string(resp.Body), `"g1"`) || !strings.Contains(string(resp.Body), `"retryMaxTimes": 16`) {
+		t.Fatalf("groups: %d %s", resp.Code, resp.Body)
+	}
+}
+
+func TestParseDelayLevels(t *testing.T) {
+	got, err := ParseDelayLevels(DefaultMessageDelayLevel)
+	if err != nil || len(got) != 18 || got[0] != time.Second || got[4] != time.Minute || got[17] != 2*time.Hour {
+		t.Fatalf("default levels: %v %v", got, err)
+	}
+	if got, err := ParseDelayLevels("100ms 1d"); err != nil || got[0] != 100*time.Millisecond || got[1] != 24*time.Hour {
+		t.Fatalf("ms/d: %v %v", got, err)
+	}
+	for _, bad := range []string{"", "5x", "s", "1.5s", "-1s", "10 20"} {
+		if _, err := ParseDelayLevels(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
