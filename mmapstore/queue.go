@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -122,6 +124,13 @@ func (q *SegmentQueue) load() ([]*segment, error) {
 		return nil, err
 	}
 	for i, e := range entries {
+		if strings.HasSuffix(e.Name(), prepSuffix) && !e.IsDir() {
+			q.log.Warn("mmapstore: deleting a segment whose preparation was interrupted", "file", e.Name())
+			if err := q.ops.remove(filepath.Join(q.dir, e.Name())); err != nil {
+				return fail(&IOError{Op: "remove", File: e.Name(), Err: err})
+			}
+			continue
+		}
 		start, ok := parseSegmentName(e.Name())
 		if !ok || e.IsDir() {
 			continue

@@ -200,3 +200,29 @@ func TestSegmentQueueRocketMQConsumeQueueSize(t *testing.T) {
 		t.Fatalf("segments %v", got)
 	}
 }
+
+func TestSegmentQueueDeletesInterruptedPreparation(t *testing.T) {
+	dir := t.TempDir()
+	q := openTestQueue(t, dir, QueueConfig{})
+	if _, err := q.Append(entry(1)); err != nil {
+		t.Fatal(err)
+	}
+	end := q.WriteOffset()
+	q.Close()
+	// A crash while the next segment was being zero-filled leaves a short
+	// file under the temporary name.
+	tmp := filepath.Join(dir, segmentName(testSegSize)+prepSuffix)
+	if err := os.WriteFile(tmp, make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	q2 := openTestQueue(t, dir, QueueConfig{})
+	if err := q2.SetWriteOffset(end); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("leftover preparation not deleted: %v", err)
+	}
+	if got := q2.Segments(); len(got) != 1 {
+		t.Fatalf("segments %v", got)
+	}
+}

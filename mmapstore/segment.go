@@ -16,6 +16,9 @@ const (
 	zeroChunk = 1 << 20
 )
 
+// prepSuffix marks a segment file still being prepared.
+const prepSuffix = ".prep"
+
 var zeroBuf [1 << 20]byte // read-only source of zeros for zero-fill
 
 // segment is one fixed-size file, mapped read-write for its whole life.
@@ -57,15 +60,20 @@ func parseSegmentName(name string) (int64, bool) {
 // is set, the mapping is pre-faulted for writing. Without zero the file is
 // fallocated (space reserved, so a full disk fails here) and only ever
 // written with pwrite.
+//
+// The file is built under a temporary name (prepSuffix) and renamed into
+// place once sized and synced, so a crash mid-preparation never leaves a
+// short segment that would stop the next Open; load deletes leftovers.
 func createSegment(ops *fileOps, dir string, start, size int64, prefault, zero bool) (*segment, error) {
 	path := filepath.Join(dir, segmentName(start))
-	f, err := ops.openFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	tmp := path + prepSuffix
+	f, err := ops.openFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		return nil, &IOError{Op: "create", File: path, Offset: start, Err: err}
+		return nil, &IOError{Op: "create", File: tmp, Offset: start, Err: err}
 	}
 	fail := func(op string, off int64, err error) (*segment, error) {
 		f.Close()
-		ops.remove(path) // best effort: a half-made file is rejected at load by its size anyway
+		ops.remove(tmp) // best effort: load deletes leftovers too
 		return nil, &IOError{Op: op, File: path, Offset: start + off, Err: err}
 	}
 	if zero {
@@ -77,8 +85,12 @@ func createSegment(ops *fileOps, dir string, start, size int64, prefault, zero b
 	} else if err := ops.sync(f); err != nil {
 		return fail("sync", 0, err)
 	}
+	if err := ops.rename(tmp, path); err != nil {
+		return fail("rename", 0, err)
+	}
 	if err := ops.syncDir(dir); err != nil {
-		return fail("sync-dir", 0, err)
+		f.Close()
+		return nil, &IOError{Op: "sync-dir", File: path, Offset: start, Err: err}
 	}
 	data, err := ops.mmap(f, int(size))
 	if err != nil {
