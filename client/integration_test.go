@@ -890,3 +890,41 @@ func BenchmarkIntegrationPushConsume(b *testing.B) {
 	b.StopTimer()
 	c.Shutdown()
 }
+
+func TestIntegrationPushTagExpression(t *testing.T) {
+	cl := startCluster(t)
+	topic := "PushTags"
+	createTopic(t, cl.ns, topic, 2)
+	col := newCollector()
+	c, err := NewPushConsumer(WithNameServers(cl.ns), WithConsumerGroup("it-tags"),
+		WithConsumeFrom(ConsumeFromFirst, time.Time{}), WithLongPolling(2*time.Second, 5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Subscribe(topic, "a || c", col.handler("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Shutdown() })
+	p := newIntegrationProducer(t, cl.ns)
+	ctx := context.Background()
+	for i := range 30 {
+		tag := []string{"a", "b", "c"}[i%3]
+		if _, err := p.Send(ctx, &Message{Topic: topic, Tags: tag, Body: []byte(fmt.Sprintf("%s-%d", tag, i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 30*time.Second, "20 messages tagged a or c", func() bool { return col.distinct() >= 20 })
+	col.mu.Lock()
+	defer col.mu.Unlock()
+	for b := range col.seen {
+		if strings.HasPrefix(b, "b-") {
+			t.Errorf("tag b delivered: %s", b)
+		}
+	}
+	if len(col.seen) != 20 {
+		t.Errorf("%d distinct, want 20", len(col.seen))
+	}
+}
