@@ -928,3 +928,57 @@ func TestIntegrationPushTagExpression(t *testing.T) {
 		t.Errorf("%d distinct, want 20", len(col.seen))
 	}
 }
+
+func TestIntegrationDelayLevel(t *testing.T) {
+	cl := startCluster(t) // delay levels are all 1 s in the test broker.conf
+	topic := "Delayed"
+	createTopic(t, cl.ns, topic, 1)
+	var mu sync.Mutex
+	var arrived time.Time
+	h := func(_ context.Context, msgs []*MessageExt) ConsumeResult {
+		mu.Lock()
+		defer mu.Unlock()
+		arrived = time.Now()
+		return ConsumeSuccess
+	}
+	newIntegrationPushConsumer(t, cl.ns, "it-delay", "d", topic, h)
+	p := newIntegrationProducer(t, cl.ns)
+	sent := time.Now()
+	if _, err := p.Send(context.Background(), &Message{Topic: topic, Body: []byte("later"), DelayLevel: 2}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the delayed message", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return !arrived.IsZero()
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if d := arrived.Sub(sent); d < 900*time.Millisecond {
+		t.Errorf("delivered after %v, before its 1 s delay", d)
+	}
+}
+
+func TestIntegrationProducerRefreshesRoutes(t *testing.T) {
+	cl := startCluster(t)
+	topic := "Growing"
+	createTopic(t, cl.ns, topic, 2)
+	p, err := NewProducer(WithNameServers(cl.ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cfg.routeRefresh = 100 * time.Millisecond
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	ctx := context.Background()
+	if _, err := p.Send(ctx, &Message{Topic: topic, Body: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	createTopic(t, cl.ns, topic, 6) // the broker now has 6 queues
+	eventually(t, 10*time.Second, "a send to one of the new queues", func() bool {
+		res, err := p.Send(ctx, &Message{Topic: topic, Body: []byte("x")})
+		return err == nil && res.Queue.QueueID >= 2
+	})
+}
