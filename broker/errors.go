@@ -28,10 +28,17 @@ var (
 
 // respCode maps an error from a processor or the store to a response code.
 func respCode(err error) protocol.ResponseCode {
+	if err == nil {
+		return protocol.RespSuccess
+	}
+	return errCode(err)
+}
+
+// errCode is respCode for a non-nil error (kept apart so that the nil case
+// allocates nothing: errors.As makes its target escape).
+func errCode(err error) protocol.ResponseCode {
 	var he *protocol.HeaderError
 	switch {
-	case err == nil:
-		return protocol.RespSuccess
 	case errors.Is(err, ErrTopicNotExist):
 		return protocol.RespTopicNotExist
 	case errors.Is(err, ErrTopicNoPermission), errors.Is(err, ErrSystemTopic), errors.Is(err, ErrTransaction):

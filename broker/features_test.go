@@ -353,3 +353,40 @@ func TestParseDelayLevels(t *testing.T) {
 		}
 	}
 }
+
+// TestClientExpiry: a client that stops sending heartbeats leaves its group
+// after the expiry, and the group's other members are told.
+func TestClientExpiry(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.clientExpiry, cfg.clientScanInterval = 300*time.Millisecond, 20*time.Millisecond
+	b := startBroker(t, cfg)
+	notified := make(chan string, 16)
+	cl := netpollClient(t, notified)
+	hb := func(id string) {
+		req := protocol.NewRequest(protocol.ReqHeartBeat)
+		req.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: id, ConsumerDataSet: []protocol.ConsumerData{{
+			GroupName: "cg-e", SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "T", SubString: "*"}}}}})
+		if resp := cl.invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+			t.Fatalf("heartbeat: %d", resp.Code)
+		}
+	}
+	hb("silent@1")
+	hb("alive@2")
+	drain(notified)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(b.clients.ids("cg-e")) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("silent client never expired: %v", b.clients.ids("cg-e"))
+		}
+		hb("alive@2") // keeps only this one fresh
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ids := b.clients.ids("cg-e"); ids[0] != "alive@2" {
+		t.Fatalf("left %v", ids)
+	}
+	select {
+	case <-notified:
+	case <-time.After(5 * time.Second):
+		t.Fatal("remaining member not notified of the expiry")
+	}
+}

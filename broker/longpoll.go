@@ -5,6 +5,7 @@ import (
 	"context"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fastmq/fastmq/index"
@@ -35,6 +36,8 @@ type holdService struct {
 	adds    []*heldPull
 	arrived []arrival
 
+	held atomic.Int64 // pulls parked now
+
 	// Owned by run.
 	byQueue   map[queueKey][]*heldPull
 	deadlines holdHeap
@@ -55,6 +58,7 @@ type heldPull struct {
 	args     pullArgs
 	deadline time.Time
 	done     bool // answered; owned by run
+	parked   bool // held (counted in held); owned by run
 }
 
 func newHoldService(b *Broker) *holdService {
@@ -138,6 +142,8 @@ func (s *holdService) park(p *heldPull) {
 	k := queueKey{p.args.topic, p.args.queueID}
 	s.byQueue[k] = append(s.byQueue[k], p)
 	heap.Push(&s.deadlines, p)
+	p.parked = true
+	s.held.Add(1)
 }
 
 // notify answers the pulls on a grown queue whose offset is now below max.
@@ -190,8 +196,14 @@ func (s *holdService) nextWait() time.Duration {
 // answer runs the pull again (without suspending) and replies.
 func (s *holdService) answer(p *heldPull) {
 	p.done = true
+	if p.parked {
+		s.held.Add(-1)
+	}
 	s.b.replyPullLater(p.to, &p.args)
 }
+
+// parked returns how many pulls are held now.
+func (s *holdService) parked() int64 { return s.held.Load() }
 
 // holdHeap orders parked pulls by deadline.
 type holdHeap []*heldPull

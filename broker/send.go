@@ -79,7 +79,7 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		return
 	}
 	op := b.getSendOp()
-	if err := b.prepareSend(op, c, req, &h); err != nil {
+	if err := b.prepareSend(op, c.RemoteAddr(), req, &h); err != nil {
 		b.putSendOp(op)
 		b.replyError(c, req, err)
 		return
@@ -168,7 +168,7 @@ func (op *sendOp) fillResponse() {
 }
 
 // prepareSend validates the request and fills op.msgs.
-func (b *Broker) prepareSend(op *sendOp, c *netpoll.Conn, req *protocol.Command, h *protocol.SendMessageRequestHeader) error {
+func (b *Broker) prepareSend(op *sendOp, remote string, req *protocol.Command, h *protocol.SendMessageRequestHeader) error {
 	if err := protocol.ValidateTopic(bytesOf(h.Topic)); err != nil {
 		return fmt.Errorf("send to %q: %w", h.Topic, err)
 	}
@@ -197,7 +197,7 @@ func (b *Broker) prepareSend(op *sendOp, c *netpoll.Conn, req *protocol.Command,
 	if sysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrep {
 		return fmt.Errorf("send to %s: %w", h.Topic, ErrTransaction)
 	}
-	if ap, err := netip.ParseAddrPort(c.RemoteAddr()); err == nil {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
 		op.born = protocol.AppendHost(op.born[:0], ap)
 		if len(op.born) == 20 {
 			sysFlag |= protocol.SysFlagBornHostV6
