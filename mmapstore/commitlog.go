@@ -224,12 +224,7 @@ func (l *CommitLog) Recovery() RecoveryReport { return l.recovery }
 func (l *CommitLog) View(offset int64, n int) (View, error) { return l.q.View(offset, n) }
 
 // Flush syncs everything written so far.
-func (l *CommitLog) Flush() error {
-	if err := l.flushTo(l.q.WriteOffset()); err != nil {
-		return err
-	}
-	return nil
-}
+func (l *CommitLog) Flush() error { return l.flushTo(l.q.WriteOffset()) }
 
 // Close stops the goroutines, completes pending sync-flush appends (after a
 // final flush), writes the checkpoint, removes the abort marker on success

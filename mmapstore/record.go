@@ -161,7 +161,7 @@ func checkRecord(b []byte, off int64, checkCRC bool) (int, recordKind, string) {
 	return int(size), recordValid, ""
 }
 
-// replayRecord updates the queue-offset table and store time from a valid
+// replayRecordLocked updates the queue-offset table and store time from a valid
 // record found by recovery; l.mu is held.
 func (l *CommitLog) replayRecordLocked(rec []byte) {
 	var m protocol.StoredMessage

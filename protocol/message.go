@@ -58,7 +58,6 @@ const (
 	offBornHost       = 48
 	hostSizeV4        = 8
 	hostSizeV6        = 20
-	fixedBeforeBody   = 88 // through BODYLENGTH with IPv4 hosts
 )
 
 // SysFlag bits (RocketMQ MessageSysFlag).
