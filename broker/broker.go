@@ -302,6 +302,7 @@ func (b *Broker) drainSends() {
 func (b *Broker) housekeepLoop() {
 	t := time.NewTicker(b.cfg.clientScanInterval)
 	defer t.Stop()
+	logMin := b.clog.MinOffset()
 	for {
 		select {
 		case <-b.stop:
@@ -311,8 +312,26 @@ func (b *Broker) housekeepLoop() {
 				b.notifyGroup(g)
 			}
 			b.locks.expire(now)
+			logMin = b.applyRetention(logMin)
 		}
 	}
+}
+
+// applyRetention trims the consume queues and the key index once commit-log
+// retention has moved the log's start past last (RocketMQ
+// CleanConsumeQueueService), and returns the new start.
+func (b *Broker) applyRetention(last int64) int64 {
+	logMin := b.clog.MinOffset()
+	if logMin <= last {
+		return last
+	}
+	n, err := b.store.DeleteBefore(logMin)
+	if err != nil {
+		b.log.Error("trim consume queues after retention", "logMin", logMin, "err", err)
+		return last
+	}
+	b.log.Info("consume queues trimmed after retention", "logMin", logMin, "filesDeleted", n)
+	return logMin
 }
 
 func flushName(t mmapstore.FlushDiskType) string {

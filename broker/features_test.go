@@ -390,3 +390,57 @@ func TestClientExpiry(t *testing.T) {
 		t.Fatal("remaining member not notified of the expiry")
 	}
 }
+
+// TestRetryTopicSendPastMaxGoesToDLQ: a producer-side send to %RETRY%<group>
+// whose reconsumeTimes reached the maximum is stored in %DLQ%<group>.
+func TestRetryTopicSendPastMaxGoesToDLQ(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	req := sendRequest("%RETRY%cg-d", []byte("dead"))
+	req.SetExtField("reconsumeTimes", "16")
+	if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+		t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+	}
+	req = sendRequest("%RETRY%cg-d", []byte("alive"))
+	req.SetExtField("reconsumeTimes", "3")
+	if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+		t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool {
+		return storedCount(b, "%DLQ%cg-d") == 1 && storedCount(b, "%RETRY%cg-d") == 1
+	})
+}
+
+// TestRetentionTrimsQueues: once commit-log retention deletes segments, the
+// consume queues move their minimum up and a pull below it is answered
+// PULL_OFFSET_MOVED with the new minimum.
+func TestRetentionTrimsQueues(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.MappedFileSizeCommitLog = 128 << 10
+	cfg.MaxMessageSize = 16 << 10
+	cfg.FileReservedTime = time.Millisecond
+	cfg.DeleteWhen = time.Now().Format("15") + ";" + time.Now().Add(time.Hour).Format("15")
+	b := startBroker(t, cfg)
+	for i := 0; i < 400; i++ {
+		req := sendRequest("TopicRet", make([]byte, 1000))
+		req.SetExtField("queueId", "0")
+		if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+			t.Fatalf("send: %d %s", resp.Code, resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicRet") == 400 })
+	waitFor(t, 10*time.Second, "segments deleted", func() bool {
+		n, err := b.clog.DeleteExpired()
+		return err == nil && n > 0
+	})
+	if got := b.applyRetention(0); got != b.clog.MinOffset() || got == 0 {
+		t.Fatalf("applyRetention returned %d, log min %d", got, b.clog.MinOffset())
+	}
+	q := b.store.Queue("TopicRet", 0)
+	if q.MinOffset() == 0 {
+		t.Fatal("consume queue minimum did not move")
+	}
+	resp := invoke(t, b.ListenAddr(), pullRequest("TopicRet", 0, 0, 0, 0))
+	if h := pullReply(t, resp); resp.Code != int32(protocol.RespPullOffsetMoved) || h.NextBeginOffset != q.MinOffset() {
+		t.Fatalf("pull below min: code %d next %d, want 21 %d", resp.Code, h.NextBeginOffset, q.MinOffset())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 
 	"github.com/fastmq/fastmq/mmapstore"
@@ -239,6 +240,9 @@ func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageR
 	if len(op.props) > 32767 {
 		return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
 	}
+	if dlq, ok := b.deadLetter(h); ok {
+		m.Topic, m.QueueID = bytesOf(dlq), 0
+	}
 	m.Flag, m.Body, m.Properties = h.Flag, body, op.props
 	op.msgs = append(op.msgs[:0], m)
 	return nil
@@ -282,6 +286,30 @@ func (b *Broker) prepareBatch(op *sendOp, body []byte, base protocol.StoredMessa
 		op.msgs[i].Properties = op.props[op.propStarts[i]:end:end]
 	}
 	return nil
+}
+
+// deadLetter reports whether a send to %RETRY%<group> has used up its
+// reconsume times and goes to %DLQ%<group> instead (J4
+// AbstractSendMessageProcessor handleRetryAndDLQ; the Go client sends there
+// when CONSUMER_SEND_MSG_BACK failed).
+func (b *Broker) deadLetter(h *protocol.SendMessageRequestHeader) (string, bool) {
+	group, ok := strings.CutPrefix(h.Topic, RetryPrefix)
+	if !ok || group == "" {
+		return "", false
+	}
+	maxTimes := int32(DefaultMaxReconsumeTimes)
+	if g, ok := b.groups.ensure(group); ok {
+		maxTimes = g.RetryMaxTimes
+	}
+	if h.HasMaxReconsumeTimes && h.MaxReconsumeTimes >= 0 {
+		maxTimes = h.MaxReconsumeTimes
+	}
+	if h.ReconsumeTimes < maxTimes {
+		return "", false
+	}
+	dlq := DLQPrefix + group
+	b.ensureRetryTopic(dlq)
+	return dlq, true
 }
 
 // topicForSend returns the topic's config, creating it from the default
