@@ -12,10 +12,9 @@ import (
 )
 
 // segmentBytesDefault is the consume-queue segment size used when
-// Config.SegmentBytes is 0: 300,032 entries, the multiple of 20 and of
-// 4096 nearest RocketMQ's 6,000,000 (mmapstore.OpenSegmentQueue accepts
-// only multiples of 4096; see doc.go).
-const segmentBytesDefault = 6_000_640
+// Config.SegmentBytes is 0: RocketMQ's mappedFileSizeConsumeQueue,
+// 300,000 entries of 20 bytes, so segment file names match RocketMQ's.
+const segmentBytesDefault = 6_000_000
 
 // Config configures a Store. The zero value of every optional field means
 // its default.
@@ -27,8 +26,8 @@ type Config struct {
 	// Log is the commit log to tail, already opened (and so recovered).
 	// Required. The Store does not close it.
 	Log *mmapstore.CommitLog
-	// SegmentBytes is the consume-queue segment size: a multiple of 20 and
-	// of 4096; default 6,000,640.
+	// SegmentBytes is the consume-queue segment size: a multiple of 20;
+	// default 6,000,000 (RocketMQ's).
 	SegmentBytes int64
 	// IndexSlots and IndexEntries shape each index file (RocketMQ
 	// maxHashSlotNum, maxIndexNum); defaults 5,000,000 and 20,000,000.
@@ -94,8 +93,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("%w: Dir is required", errConfig)
 	case c.Log == nil:
 		return fmt.Errorf("%w: Log is required", errConfig)
-	case c.SegmentBytes <= 0 || c.SegmentBytes%EntrySize != 0 || c.SegmentBytes%4096 != 0:
-		return fmt.Errorf("%w: SegmentBytes %d must be a positive multiple of 20 and 4096", errConfig, c.SegmentBytes)
+	case c.SegmentBytes <= 0 || c.SegmentBytes%EntrySize != 0:
+		return fmt.Errorf("%w: SegmentBytes %d must be a positive multiple of 20", errConfig, c.SegmentBytes)
 	case c.IndexSlots <= 0 || c.IndexEntries <= 1:
 		return fmt.Errorf("%w: IndexSlots %d / IndexEntries %d", errConfig, c.IndexSlots, c.IndexEntries)
 	case c.FlushInterval < 0 || c.BatchRecords < 0:

@@ -36,11 +36,9 @@
 // queue. A queue whose first entry is not 0 starts with filler entries
 // (0, MaxInt32, 0) from its segment's start (RocketMQ fillPreBlank).
 //
-// Segment size: RocketMQ uses 6,000,000 bytes (300,000 entries), but
-// mmapstore.OpenSegmentQueue accepts only multiples of 4096, so the default
-// here is 6,000,640 (300,032 entries) and Config.SegmentBytes must be a
-// multiple of both 20 and 4096. File names are still the entries' byte
-// offsets; with mmapstore relaxed, the default can become RocketMQ's.
+// Segment size: RocketMQ's 6,000,000 bytes (300,000 entries) by default;
+// Config.SegmentBytes must be a multiple of 20 so an entry never straddles
+// two segments. File names are the entries' byte offsets, as RocketMQ's.
 //
 // # Index-file format
 //

@@ -274,7 +274,7 @@ func TestCloseTwiceAndUseAfterClose(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	dir := t.TempDir()
 	l := openLog(t, dir)
-	for _, c := range []Config{{}, {Dir: dir}, {Dir: dir, Log: l, SegmentBytes: 6_000_000}, {Dir: dir, Log: l, IndexEntries: 1}} {
+	for _, c := range []Config{{}, {Dir: dir}, {Dir: dir, Log: l, SegmentBytes: 6_000_010}, {Dir: dir, Log: l, IndexEntries: 1}} {
 		if _, err := Open(c); !errors.Is(err, errConfig) {
 			t.Errorf("Open(%+v) = %v, want a config error", c, err)
 		}
