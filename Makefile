@@ -5,9 +5,11 @@ GO        ?= go
 BIN       ?= bin
 FUZZTIME  ?= 10s
 # Packages with goroutines run under the race detector in `make test`.
+# Every package also runs without it in `make unit`: tests that drive the
+# official RocketMQ Go client skip under -race (the client has data races of
+# its own), so the plain run is where they count.
 RACE_DIRS ?= mmapstore index netpoll namesrv broker client replica
 RACE_PKGS  = $(addprefix ./,$(addsuffix /...,$(RACE_DIRS)))
-PLAIN_PKGS = $(shell $(GO) list ./... | grep -v -E '/($(subst $(eval) ,|,$(strip $(RACE_DIRS))))(/|$$)')
 SOAK_CYCLES ?= 300
 
 .DEFAULT_GOAL := help
@@ -22,8 +24,8 @@ build: ## build every command into ./bin
 
 test: lint unit race ## lint, then all tests (invariants on), race detector on the concurrent packages
 
-unit: ## tests of the packages without goroutines, invariant checks compiled in
-	$(GO) test -tags invariants -count=1 $(PLAIN_PKGS)
+unit: ## tests of every package, invariant checks compiled in
+	$(GO) test -tags invariants -count=1 ./...
 
 race: ## tests of the concurrent packages under the race detector
 	$(GO) test -race -tags invariants -count=1 $(RACE_PKGS)
