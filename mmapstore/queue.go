@@ -332,11 +332,22 @@ func (q *SegmentQueue) flushLocked(target int64) (int64, error) {
 		return from, nil
 	}
 	for off := from; off < target; {
-		s, err := q.acquireAt(off)
-		if err != nil {
-			return from, err
+		s := q.find(off)
+		if s == nil {
+			// Below the first listed segment: DeleteBefore removed
+			// segments that were never synced. Their bytes are gone
+			// anyway; go on with the oldest segment still listed.
+			if min := q.MinOffset(); off < min {
+				off = min
+				continue
+			}
+			return from, fmt.Errorf("%w: %d not in [%d, %d)", ErrOffsetRange, off, q.MinOffset(), q.WriteOffset())
 		}
-		err = s.sync()
+		if !s.acquire() { // deleted since find: nothing left to sync
+			off = s.end()
+			continue
+		}
+		err := s.sync()
 		next := s.end()
 		s.release()
 		if err != nil {

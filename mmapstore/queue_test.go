@@ -226,3 +226,36 @@ func TestSegmentQueueDeletesInterruptedPreparation(t *testing.T) {
 		t.Fatalf("segments %v", got)
 	}
 }
+
+// Segments deleted before they were ever synced must not stop later
+// flushes: Flush used to restart from its flushed offset, inside a deleted
+// segment, and fail with ErrOffsetRange for good.
+func TestSegmentQueueFlushAfterDeletingUnflushedSegments(t *testing.T) {
+	q := openTestQueue(t, t.TempDir(), QueueConfig{})
+	for i := range 10000 { // about 3 segments, none synced
+		if _, err := q.Append(entry(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q.FlushedOffset() != 0 {
+		t.Fatalf("flushed offset %d before any flush", q.FlushedOffset())
+	}
+	if n, err := q.DeleteBefore(2 * testSegSize); err != nil || n != 2 {
+		t.Fatalf("deleted %d: %v", n, err)
+	}
+	if err := q.Flush(); err != nil {
+		t.Fatalf("flush after deleting unflushed segments: %v", err)
+	}
+	if q.FlushedOffset() != q.WriteOffset() {
+		t.Fatalf("flushed %d, written %d", q.FlushedOffset(), q.WriteOffset())
+	}
+	if _, err := q.Append(entry(10000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Flush(); err != nil || q.FlushedOffset() != q.WriteOffset() {
+		t.Fatalf("second flush: %v, flushed %d, written %d", err, q.FlushedOffset(), q.WriteOffset())
+	}
+	if err := q.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+}
