@@ -97,8 +97,11 @@
 // flusher, and a network layer answers from it.
 //
 // Errors are sticky: the first failed write, sync or segment creation is
-// kept, every later Append returns it, pending completions get it, and
-// Close keeps the abort marker so the next Open recovers.
+// kept, every later Append and Flush returns it (no second fdatasync: the
+// kernel may have dropped the pages the failed one was writing, so the
+// flushed offset and the checkpoint never move past a failed sync), pending
+// completions get it, and Close keeps the abort marker so the next Open
+// recovers.
 //
 // # Recovery
 //

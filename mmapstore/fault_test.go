@@ -2,7 +2,9 @@ package mmapstore
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"testing"
@@ -206,5 +208,63 @@ func TestCommitLogFailedBufferedWriteIsSticky(t *testing.T) {
 	f.set(func(f *faults) { f.writeErr = nil })
 	if err := l.Append(&m, w.Done()); err != got {
 		t.Fatalf("append after a failed write: %v, want sticky %v", err, got)
+	}
+}
+
+// After a failed sync the kernel may have dropped the dirty pages, so a
+// later sync can succeed without the records being on disk (the fsyncgate
+// problem). The log must keep failing flushes with the sticky error and
+// never advance the flushed offset, the confirmed offset or the
+// checkpoint past the failed sync.
+func TestCommitLogFlushAfterFailedSyncStaysFailed(t *testing.T) {
+	for _, flush := range []FlushDiskType{AsyncFlush, SyncFlush} {
+		t.Run(fmt.Sprintf("flush=%d", flush), func(t *testing.T) {
+			var f faults
+			cfg := testConfig(t, flush)
+			cfg.FlushIntervalCommitLog = time.Hour // only this test flushes
+			cfg.CheckpointInterval = time.Hour
+			l := openTestLog(t, cfg.withOps(f.ops()))
+			w := NewWaiter()
+			m := testMessage(0, 100)
+			if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+				t.Fatal("first append failed")
+			}
+			if err := l.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			synced := l.FlushedOffset()
+			confirmed := l.ConfirmedOffset()
+			f.set(func(f *faults) { f.syncErr = syscall.EIO })
+			m = testMessage(1, 100)
+			if err := l.Append(&m, nil); err != nil {
+				t.Fatal(err)
+			}
+			first := l.Flush()
+			if !errors.Is(first, syscall.EIO) {
+				t.Fatalf("flush with failing sync: %v", first)
+			}
+			f.set(func(f *faults) { f.syncErr = nil }) // the disk "recovers"
+			if err := l.Flush(); err != first {
+				t.Fatalf("flush after a failed sync: %v, want the sticky %v", err, first)
+			}
+			if l.FlushedOffset() != synced {
+				t.Fatalf("flushed offset moved from %d to %d past a failed sync", synced, l.FlushedOffset())
+			}
+			if flush == SyncFlush && l.ConfirmedOffset() != confirmed {
+				t.Fatalf("confirmed offset moved from %d to %d past a failed sync", confirmed, l.ConfirmedOffset())
+			}
+			if err := l.writeCheckpoint(); err != nil {
+				t.Fatal(err)
+			}
+			if l.Checkpoint().FlushedOffset() > synced {
+				t.Fatalf("checkpoint claims %d flushed, only %d was synced", l.Checkpoint().FlushedOffset(), synced)
+			}
+			if err := l.Close(); err == nil {
+				t.Fatal("Close after a failed sync reported success")
+			}
+			if _, err := os.Stat(filepath.Join(cfg.StorePathRootDir, "abort")); err != nil {
+				t.Fatalf("abort marker not kept after a failed sync: %v", err)
+			}
+		})
 	}
 }

@@ -131,8 +131,14 @@ func completeOne(r flushReq, flushed int64, err error) {
 }
 
 // flushTo syncs the log up to target and advances ConfirmedOffset (sync
-// flush) and the flushed store time. A sync error is sticky.
+// flush) and the flushed store time. A sync error is sticky: once one
+// failed, flushTo returns it without syncing again, because the kernel may
+// have dropped the dirty pages and a second fdatasync would succeed
+// without the records being on disk.
 func (l *CommitLog) flushTo(target int64) error {
+	if err := l.Err(); err != nil {
+		return err
+	}
 	l.q.flushMu.Lock()
 	err := l.commitPending()
 	l.q.flushMu.Unlock()
@@ -149,10 +155,16 @@ func (l *CommitLog) flushTo(target int64) error {
 	}
 	l.mu.Unlock()
 	l.q.flushMu.Lock()
-	flushed, err := l.q.flushLocked(target)
+	err = l.Err() // set by a concurrent flushTo while this one waited
+	var flushed int64
+	if err == nil {
+		if flushed, err = l.q.flushLocked(target); err != nil {
+			err = l.setErr(err) // before another flushTo can sync again
+		}
+	}
 	l.q.flushMu.Unlock()
 	if err != nil {
-		return l.setErr(err)
+		return err
 	}
 	if flushed >= target {
 		l.flushedTs.Store(ts)
