@@ -1,16 +1,13 @@
 package broker
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2/consumer"
-	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/fastmq/fastmq/index"
 	"github.com/fastmq/fastmq/protocol"
 )
 
@@ -196,70 +193,37 @@ func TestLockBatch(t *testing.T) {
 
 // TestRetryThroughDelayLevels: a message the consumer fails is sent back,
 // delivered again from %RETRY%<group> after the delay level, with its
-// original topic restored; past maxReconsumeTimes it lands in the DLQ.
+// original topic restored; past maxReconsumeTimes it lands in the DLQ. A
+// producer's delay-level message is delivered after its delay.
 func TestRetryThroughDelayLevels(t *testing.T) {
 	ns := startNamesrv(t)
 	cfg := testConfig(t.TempDir(), ns)
-	cfg.MessageDelayLevel = "100ms 200ms 300ms 400ms 500ms 600ms"
+	cfg.MessageDelayLevel = "100ms 300ms 300ms 400ms 500ms 600ms"
 	b := startBroker(t, cfg)
-	p := newProducer(t, ns)
-	if _, err := p.SendSync(context.Background(), primitive.NewMessage("TopicRetry", []byte("fail-me")).WithTag("A")); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var attempts []int32
-	var topics []string
-	c, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{ns}), consumer.WithGroupName("cg-retry"),
-		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset), consumer.WithMaxReconsumeTimes(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = c.Subscribe("TopicRetry", consumer.MessageSelector{}, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, m := range msgs {
-			attempts = append(attempts, m.ReconsumeTimes)
-			topics = append(topics, m.Topic)
-		}
-		return consumer.ConsumeRetryLater, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer c.Shutdown()
-	waitFor(t, 60*time.Second, "three attempts", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(attempts) < 3 {
-			t.Logf("attempts %v, retry stored %d, schedule %d", attempts, storedCount(b, "%RETRY%cg-retry"), storedCount(b, TopicSchedule))
-		}
-		return len(attempts) >= 3
-	})
-	mu.Lock()
-	if attempts[0] != 0 || attempts[1] != 1 || attempts[2] != 2 {
-		t.Errorf("reconsume times %v, want 0 1 2", attempts)
-	}
-	for _, tp := range topics {
-		if tp != "TopicRetry" {
-			t.Errorf("retried message topic %q, want the original", tp)
-		}
-	}
-	mu.Unlock()
+	runClient(t, "retry", ns, b.ListenAddr())
 	waitFor(t, 30*time.Second, "message in the DLQ", func() bool { return storedCount(b, "%DLQ%cg-retry") == 1 })
-	// Delay-level sends from a producer go through the schedule topic too.
-	msg := primitive.NewMessage("TopicDelay", []byte("later"))
-	msg.WithDelayTimeLevel(2)
-	sent := time.Now()
-	if _, err := p.SendSync(context.Background(), msg); err != nil {
+	waitFor(t, 30*time.Second, "delayed message delivered", func() bool { return storedCount(b, "TopicDelay") == 1 })
+	var q *index.ConsumeQueue
+	for id := int32(0); q == nil || q.MaxOffset() == 0; id++ {
+		q = b.store.Queue("TopicDelay", id)
+	}
+	e, err := q.Entry(0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "delayed message delivered", func() bool { return storedCount(b, "TopicDelay") == 1 })
-	if d := time.Since(sent); d < 150*time.Millisecond {
-		t.Errorf("level-2 (200ms) message delivered after %v", d)
+	v, err := b.clog.Read(e.PhyOffset)
+	if err != nil {
+		t.Fatal(err)
 	}
+	var m protocol.StoredMessage
+	protocol.DecodeStoredMessage(v.Bytes(), &m)
+	if d := m.StoreTimestamp - m.BornTimestamp; d < 250 {
+		t.Errorf("level-2 (300ms) message stored %d ms after it was born", d)
+	}
+	if _, ok := protocol.PropertyValue(m.Properties, protocol.PropertyDelayTimeLevel); ok {
+		t.Error("delivered message still carries DELAY")
+	}
+	v.Release()
 	b.Close()
 	data, err := os.ReadFile(filepath.Join(cfg.StorePathRootDir, "config", "delayOffset.json"))
 	if err != nil || !strings.Contains(string(data), `"2": 1`) {

@@ -107,3 +107,15 @@ func (c *clientConn) invoke(t testing.TB, addr string, req *protocol.Command) *p
 }
 
 func (c *clientConn) close() { c.cl.Close() }
+
+// storedCount sums the consume-queue lengths of topic.
+func storedCount(b *Broker, topic string) int {
+	tc, _ := b.topics.get(topic)
+	n := 0
+	for q := int32(0); q < tc.ReadQueueNums; q++ {
+		if cq := b.store.Queue(topic, q); cq != nil {
+			n += int(cq.MaxOffset())
+		}
+	}
+	return n
+}
