@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -209,6 +210,24 @@ func (c *Command) SetExtFieldBool(key string, v bool) {
 // AddExtFieldBool is AddExtField for a boolean.
 func (c *Command) AddExtFieldBool(key string, v bool) {
 	c.AddExtField(key, strconv.FormatBool(v))
+}
+
+// UseExtBuffer makes c keep its ext fields in buf's array (from index 0,
+// up to cap(buf)) instead of allocating one, so that a caller can allocate
+// a Command together with room for its ext fields; c's current entries are
+// copied there. c owns the array from then on: the caller must not use buf
+// again. Decoding more entries than fit moves them to a new array as usual.
+func (c *Command) UseExtBuffer(buf []ExtField) {
+	old := c.ext
+	c.ext = append(buf[:0], old...)
+	clear(old)
+}
+
+// growExt makes room for n more ext entries with at most one allocation.
+func (c *Command) growExt(n int) {
+	if n > cap(c.ext)-len(c.ext) {
+		c.ext = slices.Grow(c.ext, n)
+	}
 }
 
 // DeleteExtField removes every entry with key.

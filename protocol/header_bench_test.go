@@ -127,3 +127,50 @@ func TestHeaderCodecAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeIntoFreshCommandAllocatesExtOnce: a command that owns no ext
+// memory yet (a client's response, say) gets its ext entries with one
+// allocation in either codec, not one per doubling, and JSON strings with
+// escapes (the properties) their scratch memory with one more; with
+// UseExtBuffer memory the caller allocated along with the command, the ext
+// entries cost nothing.
+func TestDecodeIntoFreshCommandAllocatesExtOnce(t *testing.T) {
+	for _, st := range benchCodecs {
+		var src Command
+		typicalSendRequest(&src) // 13 ext entries
+		src.SerializeType = st
+		frame := src.AppendFrame(nil)
+		want := src.NumExtFields()
+		c := new(Command)
+		decode := func() {
+			*c = Command{}
+			if err := c.Decode(frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		scratch := 0.0
+		if st == SerializeJSON {
+			scratch = 1
+		}
+		if n := testing.AllocsPerRun(100, decode); n != 1+scratch {
+			t.Errorf("%v: %v allocs per decode into a fresh command, want %v", st, n, 1+scratch)
+		}
+		if c.NumExtFields() != want {
+			t.Fatalf("%v: %d ext entries, want %d", st, c.NumExtFields(), want)
+		}
+		var room [16]ExtField
+		decodeInto := func() {
+			*c = Command{}
+			c.UseExtBuffer(room[:0])
+			if err := c.Decode(frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := testing.AllocsPerRun(100, decodeInto); n != scratch {
+			t.Errorf("%v: %v allocs per decode with UseExtBuffer, want %v", st, n, scratch)
+		}
+		if got := c.ExtFields(); got[0] != src.ExtFields()[0] || &got[0] != &room[0] {
+			t.Fatalf("%v: first ext %+v, want %+v in the caller's buffer", st, got[0], src.ExtFields()[0])
+		}
+	}
+}

@@ -63,7 +63,33 @@ func (c *Command) decodeBinaryHeader(h []byte) error {
 	if extLen > uint64(len(rest)) {
 		return ErrBinaryHeader
 	}
-	return c.decodeBinaryExt(rest[:extLen])
+	ext := rest[:extLen]
+	c.growExt(countBinaryExt(ext))
+	return c.decodeBinaryExt(ext)
+}
+
+// countBinaryExt counts the entries with a non-empty key that
+// decodeBinaryExt will keep, stopping at the first malformed one, so that
+// the ext slice can be sized once.
+func countBinaryExt(b []byte) int {
+	n := 0
+	for len(b) >= 2 {
+		keyLen := int(binary.BigEndian.Uint16(b))
+		b = b[2:]
+		if keyLen+4 > len(b) {
+			break
+		}
+		valLen := uint64(binary.BigEndian.Uint32(b[keyLen:]))
+		b = b[keyLen+4:]
+		if valLen > uint64(len(b)) {
+			break
+		}
+		if keyLen > 0 {
+			n++
+		}
+		b = b[valLen:]
+	}
+	return n
 }
 
 // decodeBinaryExt reads the ext entries: int16 key length, key, int32 value

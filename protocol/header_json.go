@@ -1,6 +1,9 @@
 package protocol
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // appendJSONHeader appends c's header as RocketMQ JSON. Keys come in the
 // Go client's order (code, language, version, opaque, flag, remark,
@@ -132,12 +135,26 @@ func (s *jsonScanner) language() LanguageCode {
 	return LanguageCode(v)
 }
 
+// maxPresizedJSONExt caps the ext entries reserved before a JSON ext
+// object is read: the estimate below can be far too high for a hostile
+// header, and a header with more entries grows the slice as it goes.
+const maxPresizedJSONExt = 32
+
+// jsonMembersBound estimates the number of object members in b, the rest
+// of a header from just inside the extFields object, to size the ext slice
+// once: each member has a colon. Colons inside strings and in later
+// members make it an overestimate, hence the cap.
+func jsonMembersBound(b []byte) int {
+	return min(bytes.Count(b, []byte{':'}), maxPresizedJSONExt)
+}
+
 // decodeJSONExt reads the extFields object (or null).
 func (c *Command) decodeJSONExt(s *jsonScanner) {
 	if s.null() {
 		return
 	}
 	s.expect('{')
+	c.growExt(jsonMembersBound(s.buf[s.pos:]))
 	n := 0
 	for s.more('}', &n) {
 		key := s.key()

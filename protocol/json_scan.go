@@ -3,6 +3,7 @@ package protocol
 import (
 	"errors"
 	"math"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -164,7 +165,9 @@ func (s *jsonScanner) str() string {
 func (s *jsonScanner) unescape(start, esc int) []byte {
 	var out []byte
 	if s.scratch != nil {
-		out = *s.scratch
+		// What is left of the input bounds every unescaped string still to
+		// come, so the scratch memory grows at most once per input.
+		out = slices.Grow(*s.scratch, len(s.buf)-start)
 	}
 	from := len(out)
 	out = append(out, s.buf[start:esc]...)
