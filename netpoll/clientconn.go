@@ -142,26 +142,39 @@ func (cc *clientConn) readLoop() {
 	}
 }
 
+// ownedCommand is a decoded inbound command together with room for its ext
+// entries, allocated as one object: a response with up to
+// ownedExtEntries ext fields costs that allocation and its frame's.
+type ownedCommand struct {
+	cmd protocol.Command
+	ext [ownedExtEntries]protocol.ExtField
+}
+
+// ownedExtEntries covers the responses a client sees most: a send result
+// has six ext fields, a pull result five.
+const ownedExtEntries = 8
+
 // readFrame reads one frame into memory of its own and decodes it; the
-// command owns that memory.
+// command owns that memory (the frame and its ext entries are allocated
+// per frame and never reused).
 func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
-	var prefix [4]byte
-	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+	prefix, err := r.Peek(4)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := protocol.SplitFrame(prefix[:], cc.cl.cfg.MaxFrameBytes); err != nil {
+	if _, err := protocol.SplitFrame(prefix, cc.cl.cfg.MaxFrameBytes); err != nil {
 		return nil, err
 	}
-	frame := make([]byte, int(binary.BigEndian.Uint32(prefix[:]))+4)
-	copy(frame, prefix[:])
-	if _, err := io.ReadFull(r, frame[4:]); err != nil {
+	frame := make([]byte, int(binary.BigEndian.Uint32(prefix))+4)
+	if _, err := io.ReadFull(r, frame); err != nil {
 		return nil, err
 	}
-	cmd := new(protocol.Command)
-	if err := cmd.Decode(frame); err != nil {
+	o := new(ownedCommand)
+	o.cmd.UseExtBuffer(o.ext[:0])
+	if err := o.cmd.Decode(frame); err != nil {
 		return nil, err
 	}
-	return cmd, nil
+	return &o.cmd, nil
 }
 
 // complete hands a response to the call waiting for its opaque.
