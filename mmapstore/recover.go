@@ -158,7 +158,11 @@ func (l *CommitLog) recover(clean bool) error {
 	l.mu.wb.next = rep.End
 	l.flushedTs.Store(ts)
 	l.confirmed.Store(rep.End)
-	return nil
+	// Record the recovered end as the flushed offset now: when the disk
+	// lost synced data the old checkpoint claims more than the log holds,
+	// and new, unsynced records written there must not count as durable
+	// if the next crash tears them.
+	return l.writeCheckpoint()
 }
 
 // syncFrom fdatasyncs every segment from offset on, so that FlushedOffset

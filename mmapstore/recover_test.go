@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/fastmq/fastmq/protocol"
 )
@@ -164,5 +165,53 @@ func TestRecoverAfterCrashWithoutCheckpoint(t *testing.T) {
 	l.Close()
 	if _, err := os.Stat(filepath.Join(cfg.StorePathRootDir, "abort")); !os.IsNotExist(err) {
 		t.Fatalf("abort marker left after a clean close: %v", err)
+	}
+}
+
+// copyStore copies a store directory as a crash would leave it: the files
+// of a log that is still open, with whatever its page cache holds.
+func copyStore(t *testing.T, from string) string {
+	t.Helper()
+	to := t.TempDir()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+// When recovery truncates below the checkpoint's flushed offset (the disk
+// lost synced data), the checkpoint must come down to the recovered end at
+// once: records appended there afterwards are not yet synced, and a crash
+// that tears them must read as a torn tail, not as damaged durable data
+// that stops the next Open.
+func TestRecoverLowersCheckpointBelowLostData(t *testing.T) {
+	cfg := testConfig(t, AsyncFlush)
+	cfg.FlushIntervalCommitLog = time.Hour
+	cfg.CheckpointInterval = time.Hour
+	msgs := writeLog(t, cfg, 50) // clean close: checkpoint = end of msgs[49]
+	damage(t, cfg, msgs[40].PhysicalOffset, make([]byte, end(&msgs[49])-msgs[40].PhysicalOffset))
+	l := openTestLog(t, cfg)
+	if rep := l.Recovery(); rep.End != msgs[40].PhysicalOffset || rep.CheckpointFlushed != end(&msgs[49]) {
+		t.Fatalf("report %+v", rep)
+	}
+	more := make([]protocol.StoredMessage, 20)
+	for i := range more {
+		more[i] = testMessage(100+i, 300)
+		if err := l.Append(&more[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Crash now; the pages of more[5] never reached the disk.
+	crashed := cfg
+	crashed.StorePathRootDir = copyStore(t, cfg.StorePathRootDir)
+	crashed.StorePathCommitLog = ""
+	damage(t, crashed, more[5].PhysicalOffset, make([]byte, more[5].TotalSize))
+	l2, err := Open(crashed)
+	if err != nil {
+		t.Fatalf("reopen after a crash tore unsynced records: %v", err)
+	}
+	defer l2.Close()
+	if rep := l2.Recovery(); rep.End != more[5].PhysicalOffset || rep.DiscardedFrom != more[6].PhysicalOffset {
+		t.Fatalf("report %+v", rep)
 	}
 }
