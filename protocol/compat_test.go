@@ -324,6 +324,9 @@ func TestGoProducerAgainstOurCodec(t *testing.T) {
 // query and the pull that follows, which proves the client accepted our
 // consumer-list body (its clientID in it) and our offset reply.
 func TestGoPushConsumerAgainstOurCodec(t *testing.T) {
+	if protocol.RaceEnabled {
+		t.Skip("the official Go client v2.1.2 has data races of its own (rebalance vs route refresh, Shutdown vs InvokeSync); run without -race")
+	}
 	for _, st := range []protocol.SerializeType{protocol.SerializeJSON, protocol.SerializeRocketMQ} {
 		t.Run("reply="+st.String(), func(t *testing.T) {
 			var mu sync.Mutex

@@ -1,0 +1,4 @@
+package protocol
+
+// RaceEnabled gives the external test package raceEnabled.
+const RaceEnabled = raceEnabled
