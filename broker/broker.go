@@ -39,14 +39,16 @@ type Broker struct {
 	srv   *netpoll.Server
 	nsc   *netpoll.Client
 
-	topics   *topicTable
-	groups   *groupTable
-	offsets  *offsetTable
-	clients  *clientTable
-	locks    *lockTable
-	holds    *holdService
-	sched    *scheduleService
-	persists []*persister
+	topics    *topicTable
+	groups    *groupTable
+	offsets   *offsetTable
+	clients   *clientTable
+	locks     *lockTable
+	holds     *holdService
+	cold      *coldReader
+	coldBytes int64 // a pull whose first record is further behind the log end is cold; immutable
+	sched     *scheduleService
+	persists  []*persister
 
 	// Set by Start, read-only afterwards.
 	addr      string // announced "ip:port"
@@ -85,6 +87,14 @@ func Open(cfg Config) (*Broker, error) {
 	b.clients = newClientTable()
 	b.locks = newLockTable(DefaultLockMaxLive)
 	b.holds = newHoldService(b)
+	b.cold = newColdReader(b)
+	b.coldBytes = cfg.coldReadBytes
+	if b.coldBytes == 0 {
+		b.coldBytes = totalMemoryBytes() * int64(cfg.AccessMessageInMemoryMaxRatio) / 100
+	}
+	if b.coldBytes <= 0 && cfg.coldReadBytes == 0 {
+		b.coldBytes = 1 << 62 // RAM unknown: everything counts as hot
+	}
 	if cfg.BrokerRole == SyncMaster {
 		b.log.Warn("brokerRole SYNC_MASTER: replication is not implemented; acting as ASYNC_MASTER")
 	}
@@ -209,6 +219,7 @@ func (b *Broker) Start() error {
 		p.start([]string{"topics", "groups", "offsets"}[i])
 	}
 	b.holds.start()
+	b.cold.start()
 	b.sched.start()
 	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)
@@ -279,6 +290,7 @@ func (b *Broker) close() error {
 	errs = append(errs, b.srv.Close())
 	b.wg.Wait()
 	if started {
+		b.cold.close()
 		b.holds.close()
 		b.sched.close()
 	}

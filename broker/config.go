@@ -107,6 +107,10 @@ type Config struct {
 	RegionID string
 	// DisableTrace answers TRACE_ON=false (traceOn=false).
 	DisableTrace bool
+	// AccessMessageInMemoryMaxRatio (percent of RAM): a pull whose first
+	// record lies further behind the log's end is served off the event
+	// loops; default 40.
+	AccessMessageInMemoryMaxRatio int
 	// NumEventLoops for the remoting server; 0 means one per core.
 	NumEventLoops int
 	// Logger; nil means slog.Default().
@@ -115,6 +119,7 @@ type Config struct {
 	// Test seams.
 	clientExpiry       time.Duration // default DefaultClientExpiry
 	clientScanInterval time.Duration // default DefaultClientScanInterval
+	coldReadBytes      int64         // overrides the cold-read distance; < 0: every pull is cold
 }
 
 // Effective returns c with every zero field replaced by its default, as
@@ -178,6 +183,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FlushDelayOffsetInterval == 0 {
 		c.FlushDelayOffsetInterval = DefaultFlushDelayOffsetEvery
+	}
+	if c.AccessMessageInMemoryMaxRatio == 0 {
+		c.AccessMessageInMemoryMaxRatio = 40
 	}
 	if c.RegionID == "" {
 		c.RegionID = DefaultRegionID

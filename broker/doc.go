@@ -23,6 +23,7 @@
 //	batch.go         the batch body decoder
 //	pull.go          PULL_MESSAGE (11), tag filters
 //	longpoll.go      held pulls, woken by the dispatcher's Arrived hook
+//	coldread.go      pulls of probably-uncached data served off the event loops
 //	offset.go        QUERY/UPDATE_CONSUMER_OFFSET (14/15), GET_MAX/MIN_OFFSET (30/31),
 //	                 SEARCH_OFFSET_BY_TIMESTAMP (29), GET_EARLIEST_MSG_STORETIME (32)
 //	offsets.go       the offset table, config/consumerOffset.json
@@ -68,12 +69,16 @@
 // the dispatcher reports the queue grew or the hold time ends. Without a
 // subscription from a heartbeat (a pull racing the first heartbeat after a
 // restart) all messages are sent; the Go client filters tags by text again.
+// A pull whose first record lies more than accessMessageInMemoryMaxRatio
+// (40 %) of RAM behind the log's end is handed to the cold-read goroutines
+// (bounded queue; inline when full), so a page fault does not stall a loop.
 //
 // # Goroutines
 //
 // Open starts the store's goroutines (mmapstore, index). Start starts the
 // netpoll server's, registerLoop (every 30 s and on topic creation),
-// housekeepLoop (client expiry, lock expiry), the hold service, the schedule
+// housekeepLoop (client expiry, lock expiry, queue trimming after
+// retention), the hold service, the cold readers, the schedule
 // service and three persisters (topics, groups: on change; offsets: every
 // 5 s). Close, safe to call twice: refuses new sends, unregisters from the
 // NameServers, waits for appended sends to be answered, closes the server,
@@ -92,5 +97,6 @@
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
 // ASYNC_MASTER), transactions (TRAN_MSG sends are refused with NO_PERMISSION),
 // SQL92 filters, broker-to-client admin calls (consumer running info,
-// offset reset), cold reads off the event loops.
+// offset reset). Offset-by-time lookups and QUERY_MESSAGE read the log on
+// the event loop.
 package broker

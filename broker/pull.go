@@ -86,6 +86,9 @@ func (b *Broker) handlePull(c *netpoll.Conn, req *protocol.Command) {
 	if h.SysFlag&protocol.PullSysFlagCommitOffset != 0 && h.CommitOffset >= 0 {
 		b.offsets.commit(h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
 	}
+	if b.cold.offer(c, req, &args) {
+		return
+	}
 	op := b.getPullOp()
 	res := b.pull(op, &args)
 	if res.code == protocol.RespPullNotFound && h.SysFlag&protocol.PullSysFlagSuspend != 0 && h.SuspendTimeoutMillis > 0 {

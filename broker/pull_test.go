@@ -120,3 +120,30 @@ func TestLongPollWokenByArrival(t *testing.T) {
 		t.Fatal("held pull not woken by the arrival")
 	}
 }
+
+// TestColdPullsServedOffLoop: with every pull counted as cold, pulls are
+// answered by the cold-read goroutines, with the same results.
+func TestColdPullsServedOffLoop(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.coldReadBytes = -1
+	b := startBroker(t, cfg)
+	addr := b.ListenAddr()
+	for i := 0; i < 40; i++ {
+		if resp := invoke(t, addr, sendRequest("TopicC", []byte{byte(i)})); resp.Code != 0 {
+			t.Fatal(resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicC") == 40 })
+	next := int64(0)
+	for next < 40 {
+		resp := invoke(t, addr, pullRequest("TopicC", 0, next, 0, 0))
+		h := pullReply(t, resp)
+		if resp.Code != 0 || h.NextBeginOffset <= next {
+			t.Fatalf("cold pull at %d: code %d next %d", next, resp.Code, h.NextBeginOffset)
+		}
+		next = h.NextBeginOffset
+	}
+	if resp := invoke(t, addr, pullRequest("TopicC", 0, 40, 0, 0)); resp.Code != int32(protocol.RespPullNotFound) {
+		t.Fatalf("pull at the end: %d", resp.Code)
+	}
+}
