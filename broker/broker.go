@@ -63,8 +63,9 @@ type Broker struct {
 	stop       chan struct{}
 	wg         sync.WaitGroup
 	started    atomic.Bool
-	closing    atomic.Bool  // set first by Close: new sends are refused
-	inflight   atomic.Int64 // sends appended and not yet answered
+	closing    atomic.Bool   // set first by Close: new sends are refused
+	inflight   atomic.Int64  // sends appended and not yet answered
+	drained    chan struct{} // capacity 1: inflight reached 0 while closing
 	closeOnce  sync.Once
 	closeErr   error
 	sendPool   sync.Pool // *sendOp
@@ -80,7 +81,7 @@ func Open(cfg Config) (*Broker, error) {
 	}
 	levels, _ := ParseDelayLevels(cfg.MessageDelayLevel)
 	b := &Broker{cfg: cfg, log: cfg.Logger, levels: levels,
-		regSignal: make(chan struct{}, 1), stop: make(chan struct{})}
+		regSignal: make(chan struct{}, 1), stop: make(chan struct{}), drained: make(chan struct{}, 1)}
 	b.topics = newTopicTable()
 	b.groups = newGroupTable(!cfg.DisableAutoCreateSubscriptionGroup)
 	b.offsets = newOffsetTable()
@@ -110,7 +111,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	srv, err := netpoll.NewServer(netpoll.Config{Addr: cfg.listenAddr(), NumEventLoops: cfg.NumEventLoops,
-		MaxFrameBytes: cfg.MaxMessageSize + 1<<20, Logger: b.log})
+		MaxFrameBytes: max(protocol.DefaultMaxFrameBytes, cfg.MaxMessageSize+1<<20), Logger: b.log})
 	if err != nil {
 		b.closeStore()
 		return nil, fmt.Errorf("broker: remoting server: %w", err)
@@ -301,12 +302,29 @@ func (b *Broker) close() error {
 	return errors.Join(errs...)
 }
 
-// drainSends waits (bounded) until every appended send has been answered,
-// so that SIGTERM finishes in-flight work before the connections close.
+// drainSends waits (bounded by the sync-flush timeout) until every appended
+// send has been answered, so that SIGTERM finishes in-flight work before the
+// connections close. sendDone signals it when the count reaches zero.
 func (b *Broker) drainSends() {
-	deadline := time.Now().Add(b.cfg.SyncFlushTimeout + 5*time.Second)
-	for b.inflight.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
+	timer := time.NewTimer(b.cfg.SyncFlushTimeout + 5*time.Second)
+	defer timer.Stop()
+	for b.inflight.Load() > 0 {
+		select {
+		case <-b.drained:
+		case <-timer.C:
+			b.log.Warn("stopping with sends still unanswered", "sends", b.inflight.Load())
+			return
+		}
+	}
+}
+
+// sendDone counts an answered send down.
+func (b *Broker) sendDone() {
+	if b.inflight.Add(-1) == 0 && b.closing.Load() {
+		select {
+		case b.drained <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -408,3 +408,24 @@ func TestRetentionTrimsQueues(t *testing.T) {
 		t.Fatalf("pull below min: code %d next %d, want 21 %d", resp.Code, h.NextBeginOffset, q.MinOffset())
 	}
 }
+
+// TestUnregisterClient: UNREGISTER_CLIENT (Java clients at shutdown) removes
+// the client from its group at once.
+func TestUnregisterClient(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	cl := netpollClient(t, make(chan string, 4))
+	req := protocol.NewRequest(protocol.ReqHeartBeat)
+	req.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: "java@1", ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "cg-u", SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "T", SubString: "*"}}}}})
+	if resp := cl.invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+		t.Fatalf("heartbeat: %d", resp.Code)
+	}
+	un := protocol.NewRequest(protocol.ReqUnregisterClient)
+	(&protocol.UnregisterClientRequestHeader{ClientID: "java@1", ConsumerGroup: "cg-u"}).Encode(un)
+	if resp := cl.invoke(t, b.ListenAddr(), un); resp.Code != 0 {
+		t.Fatalf("unregister: %d %s", resp.Code, resp.Remark)
+	}
+	if ids := b.clients.ids("cg-u"); len(ids) != 0 {
+		t.Fatalf("still registered: %v", ids)
+	}
+}

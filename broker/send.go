@@ -101,7 +101,7 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		err = b.clog.AppendBatch(op.msgs, op.doneFn)
 	}
 	if err != nil {
-		b.inflight.Add(-1)
+		b.sendDone()
 		b.putSendOp(op)
 		b.replyError(c, req, fmt.Errorf("send to %s: %w", h.Topic, err))
 		return
@@ -134,7 +134,7 @@ func (op *sendOp) countDown() {
 
 func (op *sendOp) finished() {
 	b := op.b
-	b.inflight.Add(-1)
+	b.sendDone()
 	b.putSendOp(op)
 }
 

@@ -45,7 +45,7 @@ func (b *Broker) handleSendBack(c *netpoll.Conn, req *protocol.Command) {
 	to := c.Defer(req)
 	b.inflight.Add(1)
 	err = b.clog.Append(&out, func(err error) {
-		defer b.inflight.Add(-1)
+		defer b.sendDone()
 		resp := protocol.NewResponse(respCode(err), "")
 		if err != nil && !errors.Is(err, mmapstore.ErrFlushTimeout) {
 			resp.Remark = err.Error()
@@ -55,7 +55,7 @@ func (b *Broker) handleSendBack(c *netpoll.Conn, req *protocol.Command) {
 		to.Reply(resp)
 	})
 	if err != nil {
-		b.inflight.Add(-1)
+		b.sendDone()
 		b.replyError(c, req, fmt.Errorf("send back to %s: %w", out.Topic, err))
 	}
 }
