@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+)
+
+// TestPerfOfficialClient measures, with a standalone broker in its own
+// process, how fast 16 goroutines of the official client send 1 KiB
+// messages (sync sends, then async sends) under ASYNC_FLUSH and
+// SYNC_FLUSH, and how fast one push consumer then reads them. It only logs:
+// timings are not asserted. Run with
+//
+//	FASTMQ_PERF_MSGS=100000 go test -run TestPerfOfficialClient -v ./cmd/mqbroker/
+func TestPerfOfficialClient(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("FASTMQ_PERF_MSGS"))
+	if n <= 0 {
+		t.Skip("set FASTMQ_PERF_MSGS to run")
+	}
+	for _, flush := range []string{"ASYNC_FLUSH", "SYNC_FLUSH"} {
+		t.Run("flush="+flush, func(t *testing.T) {
+			p := startStandalone(t, t.TempDir(), "flushDiskType="+flush, "mappedFileSizeCommitLog=1073741824",
+				"maxHashSlotNum=500000", "maxIndexNum=2000000")
+			prod, err := producer.NewDefaultProducer(producer.WithNameServer(primitive.NamesrvAddr{p.nsAddr}),
+				producer.WithGroupName("perf"), producer.WithRetry(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := prod.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer prod.Shutdown()
+			body := make([]byte, 1024)
+			ctx := context.Background()
+			if _, err := prod.SendSync(ctx, primitive.NewMessage("Perf", body)); err != nil {
+				t.Fatal(err)
+			}
+			run := func(mode string, send func() error) {
+				var next atomic.Int64
+				var failed atomic.Int64
+				var wg sync.WaitGroup
+				start := time.Now()
+				for g := 0; g < 16; g++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for next.Add(1) <= int64(n) {
+							if send() != nil {
+								failed.Add(1)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				d := time.Since(start)
+				t.Logf("%s %s: %d msgs of 1 KiB from 16 goroutines in %v: %.0f msgs/s (%d failed)", flush, mode, n, d.Round(time.Millisecond),
+					float64(n)/d.Seconds(), failed.Load())
+			}
+			run("sync send", func() error {
+				_, err := prod.SendSync(ctx, primitive.NewMessage("Perf", body))
+				return err
+			})
+			var pending sync.WaitGroup
+			run("async send", func() error {
+				pending.Add(1)
+				err := prod.SendAsync(ctx, func(context.Context, *primitive.SendResult, error) { pending.Done() }, primitive.NewMessage("Perf", body))
+				if err != nil {
+					pending.Done()
+				}
+				return err
+			})
+			pending.Wait()
+
+			total := int64(2*n + 1)
+			var got atomic.Int64
+			c, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{p.nsAddr}), consumer.WithGroupName("perf-c"),
+				consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset), consumer.WithPullBatchSize(32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Subscribe("Perf", consumer.MessageSelector{}, func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+				got.Add(int64(len(msgs)))
+				return consumer.ConsumeSuccess, nil
+			})
+			start := time.Now()
+			if err := c.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Shutdown()
+			deadline := time.Now().Add(5 * time.Minute)
+			for got.Load() < total && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			d := time.Since(start)
+			t.Logf("%s push consume: %d of %d msgs in %v: %.0f msgs/s", flush, got.Load(), total, d.Round(time.Millisecond), float64(got.Load())/d.Seconds())
+			fmt.Fprint(os.Stderr, "")
+		})
+	}
+}
