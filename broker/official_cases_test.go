@@ -21,3 +21,26 @@ func TestSendModesAndTagFilter(t *testing.T) {
 		t.Fatalf("%d messages stored, want 120", n)
 	}
 }
+
+// TestOrderlyConsumerLocksQueues: the official orderly push consumer locks
+// its queues (LOCK_BATCH_MQ) and gets each queue's messages in order.
+func TestOrderlyConsumerLocksQueues(t *testing.T) {
+	ns := startNamesrv(t)
+	b := startBroker(t, testConfig(t.TempDir(), ns))
+	runClient(t, "orderly", ns, b.ListenAddr())
+}
+
+// TestAdminCreateDeleteTopic drives UPDATE_AND_CREATE_TOPIC and
+// DELETE_TOPIC_IN_BROKER with the official admin API.
+func TestAdminCreateDeleteTopic(t *testing.T) {
+	ns := startNamesrv(t)
+	b := startBroker(t, testConfig(t.TempDir(), ns))
+	runClient(t, "admin", ns, b.Addr())
+	if tc, ok := b.topics.get("AdminTopic"); !ok || tc.WriteQueueNums != 2 {
+		t.Fatalf("topic after create: %+v %v", tc, ok)
+	}
+	runClient(t, "admin", ns, b.Addr(), "delete=true")
+	if _, ok := b.topics.get("AdminTopic"); ok {
+		t.Fatal("topic still there after delete")
+	}
+}

@@ -1,0 +1,125 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/admin"
+	"github.com/apache/rocketmq-client-go/v2/consumer"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/fastmq/fastmq/netpoll"
+	"github.com/fastmq/fastmq/protocol"
+)
+
+func init() {
+	scenarios["orderly"] = scenarioOrderly
+	scenarios["admin"] = scenarioAdmin
+}
+
+// scenarioOrderly: an orderly push consumer (which locks its queues with
+// LOCK_BATCH_MQ before consuming) gets every message of each queue in
+// queue order.
+func scenarioOrderly(ctx context.Context, env scenarioEnv) error {
+	p, err := startProducer(env.ns, "p-order")
+	if err != nil {
+		return err
+	}
+	defer p.Shutdown()
+	const n = 200
+	for i := 0; i < n; i++ {
+		if _, err := p.SendSync(ctx, primitive.NewMessage("TopicOrder", []byte(fmt.Sprintf("%06d", i)))); err != nil {
+			return err
+		}
+	}
+	var mu sync.Mutex
+	last := map[int]string{}
+	count := 0
+	var bad error
+	c, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{env.ns}), consumer.WithGroupName("cg-order"),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset), consumer.WithConsumerOrder(true))
+	if err != nil {
+		return err
+	}
+	err = c.Subscribe("TopicOrder", consumer.MessageSelector{}, func(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, m := range msgs {
+			q := m.Queue.QueueId
+			if prev, ok := last[q]; ok && string(m.Body) <= prev && bad == nil {
+				bad = fmt.Errorf("queue %d: %s after %s", q, m.Body, prev)
+			}
+			last[q] = string(m.Body)
+			count++
+		}
+		return consumer.ConsumeSuccess, nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := c.Start(); err != nil {
+		return err
+	}
+	defer c.Shutdown()
+	err = waitUntil(ctx, 90*time.Second, "every message in order", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return count >= n
+	})
+	mu.Lock()
+	if bad != nil {
+		mu.Unlock()
+		return bad
+	}
+	mu.Unlock()
+	if err != nil {
+		return err
+	}
+	// The consumer holds its queues' locks: another client gets none.
+	var mqs []protocol.MessageQueue
+	for q := int32(0); q < 4; q++ {
+		mqs = append(mqs, protocol.MessageQueue{Topic: "TopicOrder", BrokerName: "broker-t", QueueID: q})
+	}
+	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger()})
+	defer cl.Close()
+	req := protocol.NewRequest(protocol.ReqLockBatchMQ)
+	req.Body = protocol.AppendLockBatchRequestBody(nil, &protocol.LockBatchRequestBody{ConsumerGroup: "cg-order", ClientID: "intruder", MQSet: mqs})
+	resp, err := cl.Invoke(ctx, env.broker, req)
+	if err != nil {
+		return err
+	}
+	body, err := protocol.DecodeLockBatchResponseBody(resp.Body)
+	if err != nil || len(body.LockOKMQSet) != 0 {
+		return fmt.Errorf("another client locked %v (%v) while the orderly consumer runs", body.LockOKMQSet, err)
+	}
+	return nil
+}
+
+// scenarioAdmin: the official admin API creates a topic on the broker
+// (which registers it with the NameServer) and deletes it again.
+func scenarioAdmin(ctx context.Context, env scenarioEnv) error {
+	a, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver([]string{env.ns})))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	err = a.CreateTopic(ctx, admin.WithTopicCreate("AdminTopic"), admin.WithBrokerAddrCreate(env.broker),
+		admin.WithReadQueueNums(2), admin.WithWriteQueueNums(2))
+	if err != nil {
+		return fmt.Errorf("create topic: %w", err)
+	}
+	err = waitUntil(ctx, 30*time.Second, "route of the new topic", func() bool {
+		mqs, err := a.FetchPublishMessageQueues(ctx, "AdminTopic")
+		return err == nil && len(mqs) == 2
+	})
+	if err != nil {
+		return err
+	}
+	if env.params["delete"] == "true" {
+		if err := a.DeleteTopic(ctx, admin.WithTopicDelete("AdminTopic"), admin.WithBrokerAddrDelete(env.broker)); err != nil {
+			return fmt.Errorf("delete topic: %w", err)
+		}
+	}
+	return nil
+}
