@@ -38,6 +38,12 @@ type holdService struct {
 
 	held atomic.Int64 // pulls parked now
 
+	// replyFn, when set (tests), replaces the answer to a held pull.
+	replyFn func(*heldPull)
+	// maxOffsetFn, when set (tests), replaces the store lookup of a queue's
+	// max offset (-1: no queue).
+	maxOffsetFn func(queueKey) int64
+
 	// Owned by run.
 	byQueue   map[queueKey][]*heldPull
 	deadlines holdHeap
@@ -135,15 +141,26 @@ func (s *holdService) run() {
 
 // park answers p at once if its queue already grew, else holds it.
 func (s *holdService) park(p *heldPull) {
-	if q := s.b.store.Queue(p.args.topic, p.args.queueID); q != nil && q.MaxOffset() > p.args.offset {
+	k := queueKey{p.args.topic, p.args.queueID}
+	if s.maxOffset(k) > p.args.offset {
 		s.answer(p)
 		return
 	}
-	k := queueKey{p.args.topic, p.args.queueID}
 	s.byQueue[k] = append(s.byQueue[k], p)
 	heap.Push(&s.deadlines, p)
 	p.parked = true
 	s.held.Add(1)
+}
+
+// maxOffset is the queue's current max offset, or -1 without a queue.
+func (s *holdService) maxOffset(k queueKey) int64 {
+	if s.maxOffsetFn != nil {
+		return s.maxOffsetFn(k)
+	}
+	if q := s.b.store.Queue(k.topic, k.queueID); q != nil {
+		return q.MaxOffset()
+	}
+	return -1
 }
 
 // notify answers the pulls on a grown queue whose offset is now below max.
@@ -198,6 +215,10 @@ func (s *holdService) answer(p *heldPull) {
 	p.done = true
 	if p.parked {
 		s.held.Add(-1)
+	}
+	if s.replyFn != nil {
+		s.replyFn(p)
+		return
 	}
 	s.b.replyPullLater(p.to, &p.args)
 }
