@@ -190,6 +190,9 @@ func (t *routeTable) unregister(id *protocol.BrokerIdentity) {
 
 // removeAddrLocked drops a broker address wherever it is registered, as on
 // a closed connection or an expired registration (J4 onChannelDestroy).
+// Every group loses it: an address can be in two (a broker restarted under
+// another brokerName before its old registration expired), and with its
+// liveness entry gone nothing else would remove it from the other.
 // Caller holds mu for writing.
 func (t *routeTable) removeAddrLocked(addr string) {
 	delete(t.live, addr)
@@ -197,13 +200,9 @@ func (t *routeTable) removeAddrLocked(addr string) {
 	for name, bd := range t.brokers {
 		n := len(bd.Addrs)
 		bd.Addrs = slices.DeleteFunc(bd.Addrs, func(a protocol.BrokerAddr) bool { return a.Addr == addr })
-		if len(bd.Addrs) == n {
-			continue
-		}
-		if len(bd.Addrs) == 0 {
+		if len(bd.Addrs) != n && len(bd.Addrs) == 0 {
 			t.removeBrokerNameLocked(name)
 		}
-		return
 	}
 }
 

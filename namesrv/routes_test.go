@@ -255,3 +255,41 @@ func TestFilterServersFollowRegistrations(t *testing.T) {
 		t.Errorf("empty list kept the filter servers: %v", got.FilterServerTable)
 	}
 }
+
+// TestRenamedBrokerLeavesNoStaleGroup: a broker restarted under another
+// brokerName at the same address (its old registration not yet expired)
+// is in two groups, with one liveness entry for the address. When that
+// address goes (connection closed, or expiry) it must leave both groups:
+// left in one, with no liveness entry, nothing would ever remove it and
+// its topics would be routed to a dead address for good.
+func TestRenamedBrokerLeavesNoStaleGroup(t *testing.T) {
+	for _, how := range []string{"connClosed", "expire"} {
+		t.Run("by="+how, func(t *testing.T) {
+			rt := newRouteTable()
+			rt.register(reg("broker-old", 0, "a:1", 1, 1, map[string]int32{"t-old": 4}), t0)
+			rt.register(reg("broker-new", 0, "a:1", 2, 1, map[string]int32{"t-new": 4}), t0)
+			rt.register(reg("broker-b", 0, "b:1", 3, 1, map[string]int32{"t-b": 4}), t0.Add(time.Minute))
+			switch how {
+			case "connClosed":
+				rt.connClosed(2)
+			case "expire":
+				rt.expire(t0.Add(121*time.Second), 120*time.Second)
+			}
+			for _, topic := range []string{"t-old", "t-new"} {
+				if r, ok := rt.route(topic); ok {
+					t.Errorf("topic %s still routed: %+v", topic, r)
+				}
+			}
+			if _, ok := rt.route("t-b"); !ok {
+				t.Error("the live broker's topic lost its route")
+			}
+			ci := rt.clusterInfo()
+			if _, ok := ci.BrokerAddrTable["broker-b"]; len(ci.BrokerAddrTable) != 1 || !ok {
+				t.Errorf("broker table %+v, want broker-b only", ci.BrokerAddrTable)
+			}
+			if !reflect.DeepEqual(ci.ClusterAddrTable["c1"], []string{"broker-b"}) {
+				t.Errorf("cluster table %+v", ci.ClusterAddrTable)
+			}
+		})
+	}
+}
