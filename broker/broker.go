@@ -62,7 +62,8 @@ type Broker struct {
 	regWaiters []func()      // run after the next registration
 	stop       chan struct{}
 	wg         sync.WaitGroup
-	started    atomic.Bool
+	started    atomic.Bool   // Start was called
+	running    atomic.Bool   // Start succeeded: its goroutines run
 	closing    atomic.Bool   // set first by Close: new sends are refused
 	inflight   atomic.Int64  // sends appended and not yet answered
 	drained    chan struct{} // capacity 1: inflight reached 0 while closing
@@ -225,6 +226,7 @@ func (b *Broker) Start() error {
 	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)
 	b.goLabelled("housekeep", b.housekeepLoop)
+	b.running.Store(true)
 	b.log.Info("broker started", "addr", b.addr, "cluster", b.cfg.BrokerClusterName, "brokerName", b.cfg.BrokerName,
 		"namesrv", b.cfg.NamesrvAddrs, "store", b.cfg.StorePathRootDir, "flush", flushName(b.cfg.FlushDiskType))
 	return nil
@@ -275,7 +277,7 @@ func (b *Broker) Close() error {
 }
 
 func (b *Broker) close() error {
-	started := b.started.Load()
+	started := b.running.Load()
 	b.closing.Store(true)
 	close(b.stop)
 	var errs []error

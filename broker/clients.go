@@ -63,7 +63,9 @@ func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protoco
 			old.version = sd.SubVersion
 			continue
 		}
-		g.subs[sd.Topic] = parseSubscription(sd.Topic, sd.SubString, sd.SubVersion)
+		sub := parseSubscription(sd.Topic, sd.SubString, sd.SubVersion)
+		sub.sql92 = sd.ExpressionType == protocol.ExpressionTypeSQL92
+		g.subs[sd.Topic] = sub
 		changed = true
 	}
 	return changed

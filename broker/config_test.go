@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fastmq/fastmq/index"
 	"github.com/fastmq/fastmq/mmapstore"
@@ -85,5 +86,27 @@ func TestFlushTimeoutReplyKeepsIDs(t *testing.T) {
 	}
 	if op.resp.Code != 10 || h.MsgID != "7F00000100002A9F00000000000003E8" || h.QueueID != 3 || h.QueueOffset != 7 {
 		t.Fatalf("code %d header %+v", op.resp.Code, h)
+	}
+}
+
+// TestStartFailureThenClose: a broker whose port is taken fails Start with
+// an error, and Close still returns.
+func TestStartFailureThenClose(t *testing.T) {
+	first := startBroker(t, testConfig(t.TempDir()))
+	cfg := testConfig(t.TempDir())
+	cfg.ListenAddr = first.ListenAddr()
+	b, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err == nil {
+		t.Fatal("second broker started on a taken port")
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.Close() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Close hung after a failed Start")
 	}
 }

@@ -131,6 +131,9 @@ func (b *Broker) pullArgs(h *protocol.PullMessageRequestHeader) (pullArgs, error
 		// heartbeat after a restart) every message is sent: the Go client
 		// filters tags again by their text.
 		a.filter = b.clients.filter(h.ConsumerGroup, h.Topic)
+		if a.filter != nil && a.filter.sql92 {
+			return a, fmt.Errorf("pull from %s: SQL92 filtering is not supported: %w", h.Topic, ErrBadRequest)
+		}
 	}
 	if a.filter != nil && a.filter.all {
 		a.filter = nil
@@ -234,6 +237,7 @@ type subscription struct {
 	codes       []int64 // tag hash codes, sign-extended like consume-queue tags codes
 	tags        []string
 	version     int64
+	sql92       bool // an SQL92 expression, which this broker cannot evaluate
 }
 
 // match reports whether a consume-queue tags code passes the filter.
