@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -336,4 +337,26 @@ func TestPrintConfig(t *testing.T) {
 	if err != nil || !strings.Contains(string(out), "namesrvAddr=n1:1\n") {
 		t.Errorf("-n did not override: %v\n%s", err, out)
 	}
+}
+
+// TestKill9CyclesKeepAckedMessages kills a SYNC_FLUSH broker with -9 while
+// sends are in flight, FASTMQ_CRASH_CYCLES times (default 2), restarting it
+// on the same store each time; a fresh consumer group then reads every
+// message acknowledged in any cycle.
+func TestKill9CyclesKeepAckedMessages(t *testing.T) {
+	cycles := 2
+	if v, err := strconv.Atoi(os.Getenv("FASTMQ_CRASH_CYCLES")); err == nil && v > 0 {
+		cycles = v
+	}
+	store := t.TempDir()
+	conf := []string{"flushDiskType=SYNC_FLUSH"}
+	var acked []string
+	for c := 0; c < cycles; c++ {
+		p := startStandalone(t, store, conf...)
+		acked = append(acked, sendDuringStop(t, p.nsAddr, fmt.Sprintf("cycle%d", c), 50, func() { p.stop(t, syscall.SIGKILL) })...)
+	}
+	p := startStandalone(t, store, conf...)
+	got := consumeUntil(t, p.nsAddr, "final", acked)
+	t.Logf("%d cycles: %d acknowledged messages, %d delivered after the last restart", cycles, len(acked), len(got))
+	p.stop(t, syscall.SIGTERM)
 }
