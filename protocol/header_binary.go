@@ -63,9 +63,7 @@ func (c *Command) decodeBinaryHeader(h []byte) error {
 	if extLen > uint64(len(rest)) {
 		return ErrBinaryHeader
 	}
-	ext := rest[:extLen]
-	c.growExt(countBinaryExt(ext))
-	return c.decodeBinaryExt(ext)
+	return c.decodeBinaryExt(rest[:extLen])
 }
 
 // countBinaryExt counts the entries with a non-empty key that
@@ -111,6 +109,11 @@ func (c *Command) decodeBinaryExt(b []byte) error {
 			return ErrBinaryHeader
 		}
 		if keyLen > 0 { // Java reads an empty key as null; encoders skip it
+			if len(c.ext) == cap(c.ext) {
+				// Size the slice for all entries at once, not by doubling
+				// (a reused command never gets here).
+				c.growExt(1 + countBinaryExt(b[valLen:]))
+			}
 			c.ext = append(c.ext, ExtField{Key: scratchString(key), Value: scratchString(b[:valLen])})
 		}
 		b = b[valLen:]

@@ -141,9 +141,9 @@ func (s *jsonScanner) language() LanguageCode {
 const maxPresizedJSONExt = 32
 
 // jsonMembersBound estimates the number of object members in b, the rest
-// of a header from just inside the extFields object, to size the ext slice
-// once: each member has a colon. Colons inside strings and in later
-// members make it an overestimate, hence the cap.
+// of a header after an extFields member, to size the ext slice once: each
+// member has a colon. Colons inside strings and in later members make it an
+// overestimate, hence the cap.
 func jsonMembersBound(b []byte) int {
 	return min(bytes.Count(b, []byte{':'}), maxPresizedJSONExt)
 }
@@ -154,12 +154,16 @@ func (c *Command) decodeJSONExt(s *jsonScanner) {
 		return
 	}
 	s.expect('{')
-	c.growExt(jsonMembersBound(s.buf[s.pos:]))
 	n := 0
 	for s.more('}', &n) {
 		key := s.key()
 		value, ok := s.scalarText()
 		if ok && len(key) > 0 {
+			if len(c.ext) == cap(c.ext) {
+				// Size the slice for the members left at once, not by
+				// doubling (a reused command seldom gets here).
+				c.growExt(1 + jsonMembersBound(s.buf[s.pos:]))
+			}
 			c.ext = append(c.ext, ExtField{Key: scratchString(key), Value: scratchString(value)})
 		}
 	}
