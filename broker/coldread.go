@@ -36,6 +36,7 @@ type coldReader struct {
 type coldJob struct {
 	to   netpoll.ReplyTo
 	args pullArgs // strings owned
+	fn   func()   // instead of a pull: other disk work (see offload)
 }
 
 func newColdReader(b *Broker) *coldReader {
@@ -48,6 +49,10 @@ func (r *coldReader) start() {
 		go pprof.Do(context.Background(), pprof.Labels("broker", "cold-read"), func(context.Context) {
 			defer r.wg.Done()
 			for j := range r.jobs {
+				if j.fn != nil {
+					j.fn()
+					continue
+				}
 				r.b.replyPullLater(j.to, &j.args)
 			}
 		})
@@ -74,6 +79,19 @@ func (r *coldReader) offer(c *netpoll.Conn, req *protocol.Command, a *pullArgs) 
 		return true
 	default:
 		return false
+	}
+}
+
+// offload runs fn on a cold-read goroutine, or inline when the queue is
+// full. fn must own everything it uses (nothing aliasing a request) and
+// answer through a ReplyTo. Handlers whose work reads files (key-index
+// pread, commit-log records by offset or time) use it so that an event loop
+// never waits on a disk.
+func (b *Broker) offload(fn func()) {
+	select {
+	case b.cold.jobs <- coldJob{fn: fn}:
+	default:
+		fn()
 	}
 }
 

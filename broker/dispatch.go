@@ -72,3 +72,20 @@ func (b *Broker) replyError(c *netpoll.Conn, req *protocol.Command, err error) {
 	}
 	b.reply(c, req, code, err.Error(), nil)
 }
+
+// replyLater answers a request from any goroutine through its ReplyTo.
+func (b *Broker) replyLater(to netpoll.ReplyTo, code protocol.ResponseCode, remark string, fill func(*protocol.Command)) {
+	resp := protocol.NewResponse(code, remark)
+	if fill != nil {
+		fill(resp)
+	}
+	if err := to.Reply(resp); err != nil && !errors.Is(err, netpoll.ErrConnClosed) && !errors.Is(err, netpoll.ErrServerClosed) {
+		b.log.Warn("reply failed", "err", err)
+	}
+}
+
+// replyErrorLater is replyError through a ReplyTo.
+func (b *Broker) replyErrorLater(to netpoll.ReplyTo, err error) {
+	b.log.Debug("request refused", "err", err)
+	b.replyLater(to, respCode(err), err.Error(), nil)
+}

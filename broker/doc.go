@@ -72,6 +72,9 @@
 // A pull whose first record lies more than accessMessageInMemoryMaxRatio
 // (40 %) of RAM behind the log's end is handed to the cold-read goroutines
 // (bounded queue; inline when full), so a page fault does not stall a loop.
+// The same goroutines run the other handlers that read files: QUERY_MESSAGE
+// (key-index pread), VIEW_MESSAGE_BY_ID, SEARCH_OFFSET_BY_TIMESTAMP,
+// GET_EARLIEST_MSG_STORETIME and CONSUMER_SEND_MSG_BACK.
 //
 // # Goroutines
 //
@@ -97,6 +100,5 @@
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
 // ASYNC_MASTER), transactions (TRAN_MSG sends are refused with NO_PERMISSION),
 // SQL92 filters, broker-to-client admin calls (consumer running info,
-// offset reset). Offset-by-time lookups and QUERY_MESSAGE read the log on
-// the event loop.
+// offset reset).
 package broker

@@ -80,26 +80,31 @@ func (b *Broker) handleMinOffset(c *netpoll.Conn, req *protocol.Command) {
 }
 
 // handleSearchOffset serves SEARCH_OFFSET_BY_TIMESTAMP (29): the first
-// offset stored at or after the time.
+// offset stored at or after the time. The binary search reads store times
+// from the commit log, so it runs off the event loop.
 func (b *Broker) handleSearchOffset(c *netpoll.Conn, req *protocol.Command) {
 	var h protocol.SearchOffsetRequestHeader
 	if err := h.Decode(req); err != nil {
 		b.replyError(c, req, err)
 		return
 	}
-	var off int64
-	if q := b.store.Queue(h.Topic, h.QueueID); q != nil {
-		var err error
-		if off, err = q.OffsetByTime(h.Timestamp, index.BoundaryLower); err != nil {
-			b.replyError(c, req, fmt.Errorf("search offset of %s/%d: %w", h.Topic, h.QueueID, err))
+	q, to, ts := b.store.Queue(h.Topic, h.QueueID), c.Defer(req), h.Timestamp
+	if q == nil {
+		b.replyOffsetLater(to, 0)
+		return
+	}
+	b.offload(func() {
+		off, err := q.OffsetByTime(ts, index.BoundaryLower)
+		if err != nil {
+			b.replyErrorLater(to, fmt.Errorf("search offset of %s/%d: %w", q.Topic(), q.QueueID(), err))
 			return
 		}
-	}
-	b.replyOffset(c, req, off)
+		b.replyOffsetLater(to, off)
+	})
 }
 
 // handleEarliestTime serves GET_EARLIEST_MSG_STORETIME (32): the store time
-// of the queue's oldest message.
+// of the queue's oldest message, read off the event loop.
 func (b *Broker) handleEarliestTime(c *netpoll.Conn, req *protocol.Command) {
 	q, err := b.queueOf(req)
 	if err != nil {
@@ -110,13 +115,16 @@ func (b *Broker) handleEarliestTime(c *netpoll.Conn, req *protocol.Command) {
 		b.reply(c, req, protocol.RespSystemError, "no message in this queue", nil)
 		return
 	}
-	ts, err := b.storeTimeAt(q, q.MinOffset())
-	if err != nil {
-		b.replyError(c, req, err)
-		return
-	}
-	b.reply(c, req, protocol.RespSuccess, "", func(r *protocol.Command) {
-		(&protocol.GetEarliestMsgStoretimeResponseHeader{Timestamp: ts}).Encode(r)
+	to := c.Defer(req)
+	b.offload(func() {
+		ts, err := b.storeTimeAt(q, q.MinOffset())
+		if err != nil {
+			b.replyErrorLater(to, err)
+			return
+		}
+		b.replyLater(to, protocol.RespSuccess, "", func(r *protocol.Command) {
+			(&protocol.GetEarliestMsgStoretimeResponseHeader{Timestamp: ts}).Encode(r)
+		})
 	})
 }
 
@@ -136,6 +144,12 @@ func (b *Broker) storeTimeAt(q *index.ConsumeQueue, cqIndex int64) (int64, error
 		return 0, err
 	}
 	return m.StoreTimestamp, nil
+}
+
+func (b *Broker) replyOffsetLater(to netpoll.ReplyTo, off int64) {
+	b.replyLater(to, protocol.RespSuccess, "", func(r *protocol.Command) {
+		(&protocol.OffsetResponseHeader{Offset: off}).Encode(r)
+	})
 }
 
 func (b *Broker) replyOffset(c *netpoll.Conn, req *protocol.Command, off int64) {

@@ -3,6 +3,7 @@ package broker
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/netpoll"
@@ -14,7 +15,8 @@ const defaultQueryMaxNum = 32
 
 // handleQueryMessage serves QUERY_MESSAGE (12): messages of a topic whose
 // KEYS or UNIQ_KEY equal the key, stored in the time range, as stored
-// records concatenated (J4 QueryMessageProcessor).
+// records concatenated (J4 QueryMessageProcessor). The key index is read
+// with pread, so the lookup runs off the event loop.
 func (b *Broker) handleQueryMessage(c *netpoll.Conn, req *protocol.Command) {
 	var h protocol.QueryMessageRequestHeader
 	if err := h.Decode(req); err != nil {
@@ -25,9 +27,15 @@ func (b *Broker) handleQueryMessage(c *netpoll.Conn, req *protocol.Command) {
 	if h.UniqueKeyQuery || maxNum <= 0 || maxNum > 64 {
 		maxNum = defaultQueryMaxNum
 	}
-	res, err := b.store.QueryKey(nil, h.Topic, h.Key, h.BeginTimestamp, h.EndTimestamp, maxNum)
+	topic, key, begin, end := strings.Clone(h.Topic), strings.Clone(h.Key), h.BeginTimestamp, h.EndTimestamp
+	to := c.Defer(req)
+	b.offload(func() { b.queryMessage(to, topic, key, begin, end, maxNum) })
+}
+
+func (b *Broker) queryMessage(to netpoll.ReplyTo, topic, key string, begin, end int64, maxNum int) {
+	res, err := b.store.QueryKey(nil, topic, key, begin, end, maxNum)
 	if err != nil {
-		b.replyError(c, req, fmt.Errorf("query %s#%s: %w", h.Topic, h.Key, err))
+		b.replyErrorLater(to, fmt.Errorf("query %s#%s: %w", topic, key, err))
 		return
 	}
 	var views []mmapstore.View
@@ -38,21 +46,20 @@ func (b *Broker) handleQueryMessage(c *netpoll.Conn, req *protocol.Command) {
 			continue
 		}
 		var m protocol.StoredMessage
-		if protocol.DecodeStoredMessage(v.Bytes(), &m) != nil || string(m.Topic) != h.Topic || !hasKey(m.Properties, h.Key) {
+		if protocol.DecodeStoredMessage(v.Bytes(), &m) != nil || string(m.Topic) != topic || !hasKey(m.Properties, key) {
 			v.Release()
 			continue
 		}
 		views, bufs = append(views, v), append(bufs, v.Bytes())
 	}
 	if len(bufs) == 0 {
-		b.reply(c, req, protocol.RespQueryNotFound, "can not find message, maybe time range not correct", nil)
+		b.replyLater(to, protocol.RespQueryNotFound, "can not find message, maybe time range not correct", nil)
 		return
 	}
 	resp := protocol.NewResponse(protocol.RespSuccess, "")
-	resp.InitResponseTo(req, protocol.RespSuccess, "")
 	(&protocol.QueryMessageResponseHeader{IndexLastUpdateTimestamp: res.LastUpdateTimestamp,
 		IndexLastUpdatePhyoffset: res.LastUpdatePhyOffset}).Encode(resp)
-	c.ReplyVec(req, resp, bufs, func(error) {
+	to.ReplyVec(resp, bufs, func(error) {
 		for _, v := range views {
 			v.Release()
 		}
@@ -75,19 +82,20 @@ func hasKey(props []byte, key string) bool {
 }
 
 // handleViewMessage serves VIEW_MESSAGE_BY_ID (33): the stored record at a
-// commit-log offset.
+// commit-log offset, read off the event loop (it may be cold).
 func (b *Broker) handleViewMessage(c *netpoll.Conn, req *protocol.Command) {
 	var h protocol.ViewMessageByIDRequestHeader
 	if err := h.Decode(req); err != nil {
 		b.replyError(c, req, err)
 		return
 	}
-	v, err := b.clog.Read(h.Offset)
-	if err != nil {
-		b.reply(c, req, protocol.RespSystemError, "can not find message by the offset, "+itoa(h.Offset), nil)
-		return
-	}
-	resp := protocol.NewResponse(protocol.RespSuccess, "")
-	resp.InitResponseTo(req, protocol.RespSuccess, "")
-	c.ReplyVec(req, resp, [][]byte{v.Bytes()}, func(error) { v.Release() })
+	to, offset := c.Defer(req), h.Offset
+	b.offload(func() {
+		v, err := b.clog.Read(offset)
+		if err != nil {
+			b.replyLater(to, protocol.RespSystemError, "can not find message by the offset, "+itoa(offset), nil)
+			return
+		}
+		to.ReplyVec(protocol.NewResponse(protocol.RespSuccess, ""), [][]byte{v.Bytes()}, func(error) { v.Release() })
+	})
 }

@@ -3,6 +3,7 @@ package broker
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/netpoll"
@@ -29,34 +30,41 @@ func (b *Broker) handleSendBack(c *netpoll.Conn, req *protocol.Command) {
 		b.reply(c, req, protocol.RespSuccess, "", nil)
 		return
 	}
+	h.Group, h.OriginMsgID, h.OriginTopic = strings.Clone(h.Group), strings.Clone(h.OriginMsgID), strings.Clone(h.OriginTopic)
+	to := c.Defer(req)
+	b.inflight.Add(1)
+	b.offload(func() { b.sendBack(to, &h, &g) }) // the failed message may be cold
+}
+
+// sendBack reads the failed message and appends its retry (or DLQ) copy;
+// the answer leaves from the append's completion.
+func (b *Broker) sendBack(to netpoll.ReplyTo, h *protocol.ConsumerSendMsgBackRequestHeader, g *GroupConfig) {
 	v, err := b.clog.Read(h.Offset)
 	if err != nil {
-		b.reply(c, req, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
+		b.sendDone()
+		b.replyLater(to, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
 		return
 	}
 	defer v.Release()
 	var m protocol.StoredMessage
 	if err := protocol.DecodeStoredMessage(v.Bytes(), &m); err != nil {
-		b.reply(c, req, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
+		b.sendDone()
+		b.replyLater(to, protocol.RespSystemError, "look message by offset failed, "+itoa(h.Offset), nil)
 		return
 	}
-	out, props := b.retryMessage(&h, &g, &m)
+	out, props := b.retryMessage(h, g, &m)
 	out.Properties = props
-	to := c.Defer(req)
-	b.inflight.Add(1)
 	err = b.clog.Append(&out, func(err error) {
 		defer b.sendDone()
-		resp := protocol.NewResponse(respCode(err), "")
 		if err != nil && !errors.Is(err, mmapstore.ErrFlushTimeout) {
-			resp.Remark = err.Error()
-		} else {
-			resp.Code = int32(protocol.RespSuccess)
+			b.replyLater(to, respCode(err), err.Error(), nil)
+			return
 		}
-		to.Reply(resp)
+		b.replyLater(to, protocol.RespSuccess, "", nil)
 	})
 	if err != nil {
 		b.sendDone()
-		b.replyError(c, req, fmt.Errorf("send back to %s: %w", out.Topic, err))
+		b.replyErrorLater(to, fmt.Errorf("send back to %s: %w", out.Topic, err))
 	}
 }
 
