@@ -105,6 +105,11 @@ func (cc *clientConn) flushLocked() error {
 		cc.w.Unlock()
 		_, err := cc.nc.Write(buf)
 		cc.w.Lock()
+		// buf becomes the spare; one too large to keep is dropped. Either
+		// way the spare must stop being the array cc.w.buf now uses (it was
+		// handed to it above), or the next swap would have callers append
+		// into the array being written.
+		cc.w.spare = nil
 		if cap(buf) <= maxKeptWriteBytes {
 			cc.w.spare = buf[:0]
 		}
