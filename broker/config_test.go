@@ -1,14 +1,17 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fastmq/fastmq/index"
 	"github.com/fastmq/fastmq/mmapstore"
+	"github.com/fastmq/fastmq/netpoll"
 	"github.com/fastmq/fastmq/protocol"
 )
 
@@ -108,5 +111,39 @@ func TestStartFailureThenClose(t *testing.T) {
 	case <-done:
 	case <-time.After(30 * time.Second):
 		t.Fatal("Close hung after a failed Start")
+	}
+}
+
+// TestCloseLeavesNoGoroutines: after Close every goroutine the broker (and
+// its store and server) started is gone, with a pull still held at the time.
+func TestCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	b, err := Open(testConfig(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger()})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if resp, err := cl.Invoke(ctx, b.ListenAddr(), sendRequest("TopicG", []byte("x"))); err != nil || resp.Code != 0 {
+		t.Fatalf("send: %v", err)
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicG") == 1 })
+	go cl.Invoke(ctx, b.ListenAddr(), pullRequest("TopicG", 0, 1, protocol.PullSysFlagSuspend, 20000))
+	waitFor(t, 10*time.Second, "held pull", func() bool { return b.holds.parked() == 1 })
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("%d goroutines left (had %d):\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
