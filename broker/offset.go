@@ -9,9 +9,10 @@ import (
 )
 
 // handleQueryOffset serves QUERY_CONSUMER_OFFSET (14): the committed offset;
-// with none, 0 while the queue still starts at 0 (a new group then reads
-// from the start, J4 ConsumerManageProcessor), else QUERY_NOT_FOUND so the
-// client applies consumeFromWhere.
+// with none, 0 while the queue still starts at 0 and its first message is
+// likely in memory (a new group then reads from the start, J4
+// ConsumerManageProcessor), else QUERY_NOT_FOUND so the client applies
+// consumeFromWhere.
 func (b *Broker) handleQueryOffset(c *netpoll.Conn, req *protocol.Command) {
 	var h protocol.QueryConsumerOffsetRequestHeader
 	if err := h.Decode(req); err != nil {
@@ -21,7 +22,7 @@ func (b *Broker) handleQueryOffset(c *netpoll.Conn, req *protocol.Command) {
 	off := b.offsets.get(h.ConsumerGroup, h.Topic, h.QueueID)
 	if off < 0 {
 		q := b.store.Queue(h.Topic, h.QueueID)
-		if q != nil && q.MinOffset() > 0 {
+		if q != nil && (q.MinOffset() > 0 || b.isCold(&pullArgs{topic: h.Topic, queueID: h.QueueID})) {
 			b.reply(c, req, protocol.RespQueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first", nil)
 			return
 		}

@@ -147,3 +147,21 @@ func TestColdPullsServedOffLoop(t *testing.T) {
 		t.Fatalf("pull at the end: %d", resp.Code)
 	}
 }
+
+// TestQueryOffsetOfNewGroupOnColdQueue: a new group on a queue whose first
+// message is out of memory gets QUERY_NOT_FOUND, so the client applies
+// consumeFromWhere instead of replaying the whole backlog.
+func TestQueryOffsetOfNewGroupOnColdQueue(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.coldReadBytes = -1
+	b := startBroker(t, cfg)
+	if resp := invoke(t, b.ListenAddr(), sendRequest("TopicQ", []byte("x"))); resp.Code != 0 {
+		t.Fatal(resp.Remark)
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicQ") == 1 })
+	req := protocol.NewRequest(protocol.ReqQueryConsumerOffset)
+	(&protocol.QueryConsumerOffsetRequestHeader{ConsumerGroup: "new", Topic: "TopicQ", QueueID: 0}).Encode(req)
+	if resp := invoke(t, b.ListenAddr(), req); resp.Code != int32(protocol.RespQueryNotFound) {
+		t.Fatalf("code %d, want QUERY_NOT_FOUND", resp.Code)
+	}
+}
