@@ -226,7 +226,8 @@ func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageR
 	}
 	op.props = appendProps(op.props[:0], props, propsRewrite{drop1: protocol.PropertyWaitStoreMsgOK, drop2: protocol.PropertyCluster})
 	op.props = protocol.AppendProperty(op.props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
-	if v, ok := protocol.PropertyValue(props, protocol.PropertyDelayTimeLevel); ok {
+	dlq, dead := b.deadLetter(h)
+	if v, ok := protocol.PropertyValue(props, protocol.PropertyDelayTimeLevel); ok && !dead {
 		if level, ok := atoi32(v); ok && level > 0 {
 			level = min(level, int32(len(b.levels)))
 			op.props = protocol.AppendProperty(op.props, protocol.PropertyRealTopic, h.Topic)
@@ -240,7 +241,7 @@ func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageR
 	if len(op.props) > 32767 {
 		return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
 	}
-	if dlq, ok := b.deadLetter(h); ok {
+	if dead { // no delay for a dead letter
 		m.Topic, m.QueueID = bytesOf(dlq), 0
 	}
 	m.Flag, m.Body, m.Properties = h.Flag, body, op.props
