@@ -1,6 +1,10 @@
 package protocol
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // typicalSendRequest is the Go client's SEND_MESSAGE header.
 func typicalSendRequest(c *Command) {
@@ -175,5 +179,61 @@ func TestDecodeIntoFreshCommandAllocatesExtOnce(t *testing.T) {
 		if got := c.ExtFields(); got[0] != src.ExtFields()[0] || &got[0] != &room[0] {
 			t.Fatalf("%v: first ext %+v, want %+v in the caller's buffer", st, got[0], src.ExtFields()[0])
 		}
+	}
+}
+
+// TestDecodeManyExtMembersGrowsGeometrically: a JSON header with a great
+// many ext members (a hostile one, up to 16 MiB) must not make the decoder
+// re-estimate and regrow the ext slice every few dozen members, which costs
+// a scan of the rest of the header each time (quadratic on the event loop);
+// the slice must at least double, so the allocations stay logarithmic.
+func TestDecodeManyExtMembersGrowsGeometrically(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector")
+	}
+	const members = 20000
+	var src Command
+	src.InitRequest(ReqSendMessage)
+	for i := range members {
+		src.AddExtFieldInt("k"+strconv.Itoa(i), int64(i))
+	}
+	for _, st := range benchCodecs {
+		src.SerializeType = st
+		frame := src.AppendFrame(nil)
+		c := new(Command)
+		n := testing.AllocsPerRun(5, func() {
+			*c = Command{}
+			if err := c.Decode(frame); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if c.NumExtFields() != members {
+			t.Fatalf("%v: %d members decoded, want %d", st, c.NumExtFields(), members)
+		}
+		if n > 40 {
+			t.Errorf("%v: %v allocations to decode %d ext members, want a logarithmic number", st, n, members)
+		}
+	}
+}
+
+// TestEscapeInHugeHeaderReservesLittle: one short escaped string at the
+// start of a large JSON header must not make the command reserve scratch
+// memory for the whole rest of the header (a loop's reused command would
+// keep it).
+func TestEscapeInHugeHeaderReservesLittle(t *testing.T) {
+	var src Command
+	src.InitRequest(ReqSendMessage)
+	src.Remark = "a\tb" // escaped as \t
+	src.AddExtField("big", strings.Repeat("x", 1<<20))
+	frame := src.AppendFrame(nil)
+	var c Command
+	if err := c.Decode(frame); err != nil {
+		t.Fatal(err)
+	}
+	if c.Remark != src.Remark {
+		t.Fatalf("remark %q", c.Remark)
+	}
+	if n := cap(c.scratch); n > 64<<10 {
+		t.Fatalf("scratch capacity %d bytes after one 3-byte escaped string", n)
 	}
 }

@@ -20,6 +20,10 @@ var (
 	ErrJSONNumber = errors.New("protocol: JSON number out of range or not an integer")
 )
 
+// maxScratchReserve caps what unescape reserves in the scratch memory at
+// once.
+const maxScratchReserve = 4 << 10
+
 // maxJSONDepth bounds nesting while skipping unknown values, so a hostile
 // header cannot exhaust the stack.
 const maxJSONDepth = 512
@@ -166,8 +170,10 @@ func (s *jsonScanner) unescape(start, esc int) []byte {
 	var out []byte
 	if s.scratch != nil {
 		// What is left of the input bounds every unescaped string still to
-		// come, so the scratch memory grows at most once per input.
-		out = slices.Grow(*s.scratch, len(s.buf)-start)
+		// come: reserving it (up to maxScratchReserve, so that one escape
+		// in a huge header does not pin that much) makes the scratch memory
+		// grow once per typical header instead of by doubling.
+		out = slices.Grow(*s.scratch, min(len(s.buf)-start, maxScratchReserve))
 	}
 	from := len(out)
 	out = append(out, s.buf[start:esc]...)
