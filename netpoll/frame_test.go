@@ -72,3 +72,35 @@ func TestServerClosesConnectionThatDoesNotRead(t *testing.T) {
 	}
 	mustEcho(t, newTestClient(t, ClientConfig{}), s.Addr())
 }
+
+// TestLoopDropsMemoryOfHugeHeaders: a request with a huge header (here
+// 100,000 ext entries) grows the loop's reused command; the loop must not
+// keep that memory for the rest of its life, or every loop would pin tens
+// of MiB after one hostile frame. The next request's handler, given the
+// same reused command, sees how much room it kept.
+func TestLoopDropsMemoryOfHugeHeaders(t *testing.T) {
+	type seenReq struct{ entries, room int }
+	seen := make(chan seenReq, 2)
+	s := startServer(t, Config{NumEventLoops: 1}, func(s *Server) {
+		s.Handle(codeEcho, func(c *Conn, req *protocol.Command) {
+			seen <- seenReq{req.NumExtFields(), cap(req.ExtFields())}
+			echoHandler(c, req)
+		})
+	})
+	huge := protocol.NewRequest(codeEcho)
+	huge.SerializeType = protocol.SerializeRocketMQ
+	for i := range 100000 {
+		huge.AddExtFieldInt("k", int64(i))
+	}
+	cl := newTestClient(t, ClientConfig{})
+	if _, err := cl.Invoke(context.Background(), s.Addr(), huge); err != nil {
+		t.Fatal(err)
+	}
+	if got := recvOrFail(t, seen, "huge request"); got.entries != 100000 {
+		t.Fatalf("handler saw %d ext entries", got.entries)
+	}
+	mustEcho(t, cl, s.Addr()) // the next request, on the same loop
+	if got := recvOrFail(t, seen, "next request"); got.room > 1024 {
+		t.Fatalf("the loop kept room for %d ext entries after a huge header", got.room)
+	}
+}

@@ -10,6 +10,11 @@ import (
 	"github.com/panjf2000/gnet/v2"
 )
 
+// maxKeptHeaderBytes bounds the header size whose decoding memory (ext
+// entries, unescaped strings) a loop's reused command keeps for the next
+// frame; RocketMQ headers are a few hundred bytes.
+const maxKeptHeaderBytes = 64 << 10
+
 // loop is this package's state for one gnet event loop. Fields marked
 // "loop-owned" are touched only by that loop's goroutine.
 type loop struct {
@@ -115,7 +120,13 @@ func (l *loop) frame(c *Conn, gc gnet.Conn, n int) gnet.Action {
 		return gnet.Close
 	}
 	l.dispatch(c, &l.req)
-	l.req.Reset()
+	if n-len(l.req.Body) > maxKeptHeaderBytes {
+		// Drop the ext and scratch memory a huge header grew, rather than
+		// keep it for the life of the loop.
+		l.req = protocol.Command{}
+	} else {
+		l.req.Reset()
+	}
 	if _, err := gc.Discard(n); err != nil && !errors.Is(err, io.ErrShortBuffer) {
 		return gnet.Close
 	}
