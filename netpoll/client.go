@@ -16,6 +16,7 @@ const (
 	DefaultDialTimeout    = 3 * time.Second
 	DefaultRequestTimeout = 3 * time.Second
 	DefaultMaxQueuedBytes = 64 << 20
+	DefaultWriteTimeout   = 30 * time.Second
 )
 
 // ClientConfig configures a Client. The zero value works.
@@ -28,6 +29,12 @@ type ClientConfig struct {
 	// MaxFrameBytes limits inbound frames; 0 means
 	// protocol.DefaultMaxFrameBytes. A larger frame closes the connection.
 	MaxFrameBytes int
+	// WriteTimeout bounds how long a write may go without the peer taking
+	// a single byte (a peer that is alive but no longer reads); the
+	// connection is then closed and its requests fail with ErrConnClosed,
+	// instead of the caller doing the write hanging past its deadline. 0
+	// means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 	// MaxQueuedBytes limits the encoded requests waiting to be written on one
 	// connection; beyond it Invoke fails fast with ErrQueueFull. 0 means
 	// DefaultMaxQueuedBytes.
@@ -56,6 +63,8 @@ func (c *ClientConfig) validate() error {
 		return configError("MaxFrameBytes", "is below 64 bytes")
 	case c.MaxQueuedBytes < 0:
 		return configError("MaxQueuedBytes", "is negative")
+	case c.WriteTimeout < 0:
+		return configError("WriteTimeout", "is negative")
 	}
 	return nil
 }
@@ -72,6 +81,9 @@ func (c ClientConfig) withDefaults() ClientConfig {
 	}
 	if c.MaxQueuedBytes == 0 {
 		c.MaxQueuedBytes = DefaultMaxQueuedBytes
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = DefaultWriteTimeout
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fastmq/fastmq/protocol"
 )
@@ -103,7 +105,7 @@ func (cc *clientConn) flushLocked() error {
 		buf := cc.w.buf
 		cc.w.buf = cc.w.spare[:0]
 		cc.w.Unlock()
-		_, err := cc.nc.Write(buf)
+		err := cc.writeAll(buf)
 		cc.w.Lock()
 		// buf becomes the spare; one too large to keep is dropped. Either
 		// way the spare must stop being the array cc.w.buf now uses (it was
@@ -123,6 +125,30 @@ func (cc *clientConn) flushLocked() error {
 	cc.w.writing = false
 	cc.w.Unlock()
 	return nil
+}
+
+// writeAll writes buf to the socket, failing once the peer has taken no
+// byte for WriteTimeout: each write that makes progress extends the
+// deadline, so a large frame to a slow but live peer goes through. Without
+// the connection lock.
+func (cc *clientConn) writeAll(buf []byte) error {
+	for {
+		if err := cc.nc.SetWriteDeadline(time.Now().Add(cc.cl.cfg.WriteTimeout)); err != nil {
+			return err
+		}
+		n, err := cc.nc.Write(buf)
+		buf = buf[n:]
+		if err == nil || len(buf) == 0 {
+			return nil
+		}
+		if n == 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				cc.cl.log.Warn("netpoll: closing client connection: peer takes no data",
+					"addr", cc.addr, "writeTimeout", cc.cl.cfg.WriteTimeout)
+			}
+			return err
+		}
+	}
 }
 
 // readLoop reads frames until the connection fails, completing calls with

@@ -3,7 +3,9 @@ package netpoll
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,4 +101,50 @@ func TestClientWriteBuffersNeverAlias(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+}
+
+// TestClientWriteToStalledPeerFails: a peer that accepts the connection but
+// never reads makes the write of a large request block once the socket
+// buffers are full. After WriteTimeout without progress the connection is
+// closed and the request fails, rather than its caller hanging (past its
+// own deadline) until the client is closed; the next request dials anew.
+func TestClientWriteToStalledPeerFails(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 2)
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- nc // held open, never read
+		}
+	}()
+	logs := &logBuffer{}
+	cl := newTestClient(t, ClientConfig{WriteTimeout: 50 * time.Millisecond, RequestTimeout: time.Hour, Logger: logs.logger()})
+	big := protocol.NewRequest(codeEcho)
+	big.Body = make([]byte, 64<<20) // far more than the socket buffers take
+	done := make(chan error, 1)
+	go func() {
+		_, err := cl.Invoke(context.Background(), ln.Addr().String(), big)
+		done <- err
+	}()
+	peer := recvOrFail(t, accepted, "accepted connection")
+	defer peer.Close()
+	if err := recvOrFail(t, done, "the stalled request to fail"); !errors.Is(err, ErrConnClosed) {
+		t.Fatalf("err = %v, want ErrConnClosed", err)
+	}
+	if !strings.Contains(logs.String(), "peer takes no data") {
+		t.Errorf("no log line for the stalled peer:\n%s", logs.String())
+	}
+	// The client dials a new connection for the next request.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, _ = cl.Invoke(ctx, ln.Addr().String(), protocol.NewRequest(codeEcho))
+	second := recvOrFail(t, accepted, "a second connection")
+	_ = second.Close()
 }
