@@ -46,6 +46,7 @@ type Broker struct {
 	locks     *lockTable
 	holds     *holdService
 	cold      *coldReader
+	tx        *txChecker
 	coldBytes int64 // a pull whose first record is further behind the log end is cold; immutable
 	sched     *scheduleService
 	persists  []*persister
@@ -90,6 +91,7 @@ func Open(cfg Config) (*Broker, error) {
 	b.locks = newLockTable(DefaultLockMaxLive)
 	b.holds = newHoldService(b)
 	b.cold = newColdReader(b)
+	b.tx = newTxChecker(b)
 	b.coldBytes = cfg.coldReadBytes
 	if b.coldBytes == 0 {
 		b.coldBytes = totalMemoryBytes() * int64(cfg.AccessMessageInMemoryMaxRatio) / 100
@@ -170,6 +172,10 @@ func (b *Broker) addSystemTopics() {
 	} else {
 		b.topics.delete(TopicAutoCreate)
 	}
+	for _, name := range []string{TopicTransHalf, TopicTransOp} {
+		b.topics.ensure(protocol.TopicConfig{TopicName: name, ReadQueueNums: 1, WriteQueueNums: 1,
+			Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})
+	}
 	n := int32(len(b.levels))
 	b.topics.ensure(protocol.TopicConfig{TopicName: TopicSchedule, ReadQueueNums: n, WriteQueueNums: n,
 		Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})
@@ -222,6 +228,7 @@ func (b *Broker) Start() error {
 	}
 	b.holds.start()
 	b.cold.start()
+	b.tx.start()
 	b.sched.start()
 	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)
@@ -293,6 +300,7 @@ func (b *Broker) close() error {
 	errs = append(errs, b.srv.Close())
 	b.wg.Wait()
 	if started {
+		b.tx.close()
 		b.cold.close()
 		b.holds.close()
 		b.sched.close()

@@ -13,8 +13,9 @@ import (
 // (J4 ConsumerManager): refreshed by heartbeats, dropped when their
 // connection closes or after clientExpiry without a heartbeat.
 type clientTable struct {
-	mu     sync.RWMutex // guards groups and everything under it
-	groups map[string]*consumerGroup
+	mu        sync.RWMutex // guards groups, producers and everything under them
+	groups    map[string]*consumerGroup
+	producers map[string]map[string]*clientChannel // producer group → client id → channel
 }
 
 type consumerGroup struct {
@@ -31,7 +32,7 @@ type clientChannel struct {
 }
 
 func newClientTable() *clientTable {
-	return &clientTable{groups: make(map[string]*consumerGroup)}
+	return &clientTable{groups: make(map[string]*consumerGroup), producers: make(map[string]map[string]*clientChannel)}
 }
 
 // heartbeat registers or refreshes clientID in the group described by cd
@@ -71,6 +72,49 @@ func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protoco
 	return changed
 }
 
+// producerHeartbeat registers or refreshes clientID in producer group.
+func (t *clientTable) producerHeartbeat(clientID string, conn *netpoll.Conn, group string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g, ok := t.producers[group]
+	if !ok {
+		g = make(map[string]*clientChannel)
+		t.producers[group] = g
+	}
+	g[clientID] = &clientChannel{id: clientID, conn: conn, lastSeen: now}
+}
+
+// producerConn returns a live connection of the producer group, or nil
+// (the one seen most recently).
+func (t *clientTable) producerConn(group string) *netpoll.Conn {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var best *clientChannel
+	for _, ch := range t.producers[group] {
+		if !ch.conn.Closed() && (best == nil || ch.lastSeen.After(best.lastSeen)) {
+			best = ch
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	return best.conn
+}
+
+// dropProducersLocked removes producer channels matching drop; t.mu held.
+func (t *clientTable) dropProducersLocked(drop func(*clientChannel) bool) {
+	for name, g := range t.producers {
+		for id, ch := range g {
+			if drop(ch) {
+				delete(g, id)
+			}
+		}
+		if len(g) == 0 {
+			delete(t.producers, name)
+		}
+	}
+}
+
 // unregister removes clientID from group ("" = every group) and returns the
 // groups that changed.
 func (t *clientTable) unregister(clientID, group string) []string {
@@ -95,6 +139,7 @@ func (t *clientTable) unregister(clientID, group string) []string {
 func (t *clientTable) removeConn(conn *netpoll.Conn) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.dropProducersLocked(func(ch *clientChannel) bool { return ch.conn == conn })
 	var changed []string
 	for name, g := range t.groups {
 		for id, ch := range g.clients {
@@ -112,6 +157,7 @@ func (t *clientTable) removeConn(conn *netpoll.Conn) []string {
 func (t *clientTable) expire(before time.Time) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.dropProducersLocked(func(ch *clientChannel) bool { return ch.lastSeen.Before(before) })
 	var changed []string
 	for name, g := range t.groups {
 		for id, ch := range g.clients {

@@ -111,6 +111,15 @@ type Config struct {
 	// record lies further behind the log's end is served off the event
 	// loops; default 40.
 	AccessMessageInMemoryMaxRatio int
+	// TransactionTimeOut: a half message unresolved for this long is
+	// checked with its producer; default 6 s.
+	TransactionTimeOut time.Duration
+	// TransactionCheckInterval: how often half messages are checked;
+	// default 30 s.
+	TransactionCheckInterval time.Duration
+	// TransactionCheckMax: checks before a half message is given up;
+	// default 15.
+	TransactionCheckMax int
 	// NumEventLoops for the remoting server; 0 means one per core.
 	NumEventLoops int
 	// Logger; nil means slog.Default().
@@ -186,6 +195,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AccessMessageInMemoryMaxRatio == 0 {
 		c.AccessMessageInMemoryMaxRatio = 40
+	}
+	if c.TransactionTimeOut == 0 {
+		c.TransactionTimeOut = 6 * time.Second
+	}
+	if c.TransactionCheckInterval == 0 {
+		c.TransactionCheckInterval = 30 * time.Second
+	}
+	if c.TransactionCheckMax == 0 {
+		c.TransactionCheckMax = 15
 	}
 	if c.RegionID == "" {
 		c.RegionID = DefaultRegionID

@@ -28,6 +28,7 @@ func (b *Broker) register(srv *netpoll.Server) {
 		protocol.ReqLockBatchMQ:                   b.handleLockBatch,      // lock.go
 		protocol.ReqUnlockBatchMQ:                 b.handleUnlockBatch,    // lock.go
 		protocol.ReqConsumerSendMsgBack:           b.handleSendBack,       // sendback.go
+		protocol.ReqEndTransaction:                b.handleEndTransaction, // transaction.go
 		protocol.ReqQueryMessage:                  b.handleQueryMessage,   // query.go
 		protocol.ReqViewMessageByID:               b.handleViewMessage,    // query.go
 		protocol.ReqUpdateAndCreateTopic:          b.handleCreateTopic,    // admin.go

@@ -33,6 +33,8 @@
 //	groups.go        subscription groups, config/subscriptionGroup.json
 //	lock.go          LOCK_BATCH_MQ (41), UNLOCK_BATCH_MQ (42)
 //	sendback.go      CONSUMER_SEND_MSG_BACK (36): retry and DLQ
+//	transaction.go   half messages, END_TRANSACTION (37)
+//	txcheck.go       CHECK_TRANSACTION_STATE (39) to producers of unresolved half messages
 //	schedule.go      delay levels over SCHEDULE_TOPIC_XXXX, config/delayOffset.json
 //	query.go         QUERY_MESSAGE (12), VIEW_MESSAGE_BY_ID (33)
 //	admin.go         UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
@@ -81,9 +83,9 @@
 // Open starts the store's goroutines (mmapstore, index). Start starts the
 // netpoll server's, registerLoop (every 30 s and on topic creation),
 // housekeepLoop (client expiry, lock expiry, queue trimming after
-// retention), the hold service, the cold readers, the schedule
-// service and three persisters (topics, groups: on change; offsets: every
-// 5 s). Close, safe to call twice: refuses new sends, unregisters from the
+// retention), the hold service, the cold readers, the schedule service,
+// the transaction checker and three persisters (topics, groups: on change;
+// offsets: every 5 s). Close, safe to call twice: refuses new sends, unregisters from the
 // NameServers, waits for appended sends to be answered, closes the server,
 // stops every goroutine, writes the config files and closes the index and
 // the commit log (final flush, checkpoint, abort marker removed).
@@ -98,7 +100,7 @@
 // # Not yet
 //
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
-// ASYNC_MASTER), transactions (TRAN_MSG sends are refused with NO_PERMISSION),
-// SQL92 filters, broker-to-client admin calls (consumer running info,
+// ASYNC_MASTER), SQL92 filters (refused with a clear error), WAIT=false,
+// request-reply (SEND_REPLY_MESSAGE), broker-to-client admin calls (consumer running info,
 // offset reset).
 package broker

@@ -20,7 +20,6 @@ var (
 	ErrMessageIllegal    = errors.New("broker: message illegal")
 	ErrBodyTooLarge      = errors.New("broker: message body larger than maxMessageSize")
 	ErrBadBatch          = errors.New("broker: malformed batch body")
-	ErrTransaction       = errors.New("broker: transactional messages are not supported yet")
 	ErrGroupNotExist     = errors.New("broker: subscription group does not exist")
 	ErrMessageNotFound   = errors.New("broker: no message at this offset")
 	ErrBadRequest        = errors.New("broker: malformed request")
@@ -41,7 +40,7 @@ func errCode(err error) protocol.ResponseCode {
 	switch {
 	case errors.Is(err, ErrTopicNotExist):
 		return protocol.RespTopicNotExist
-	case errors.Is(err, ErrTopicNoPermission), errors.Is(err, ErrSystemTopic), errors.Is(err, ErrTransaction):
+	case errors.Is(err, ErrTopicNoPermission), errors.Is(err, ErrSystemTopic):
 		return protocol.RespNoPermission
 	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrMessageIllegal), errors.Is(err, ErrBadBatch),
 		errors.Is(err, mmapstore.ErrMessageTooLarge), errors.Is(err, mmapstore.ErrBatchTooLarge),

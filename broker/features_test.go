@@ -429,3 +429,43 @@ func TestUnregisterClient(t *testing.T) {
 		t.Fatalf("still registered: %v", ids)
 	}
 }
+
+// TestEndTransactionChecksTheHalfMessage: END_TRANSACTION is refused when
+// group or offsets do not match the half message (J4 checkPrepareMessage),
+// and a commit makes the message visible in its real topic.
+func TestEndTransactionChecksTheHalfMessage(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	addr := b.ListenAddr()
+	req := sendRequest("TopicTxRaw", []byte("half"))
+	req.SetExtField("properties", "TRAN_MSG\x01true\x02PGROUP\x01pg\x02UNIQ_KEY\x01U1\x02")
+	resp := invoke(t, addr, req)
+	var sh protocol.SendMessageResponseHeader
+	if resp.Code != 0 || sh.Decode(resp) != nil {
+		t.Fatalf("half send: %d %s", resp.Code, resp.Remark)
+	}
+	_, phy, err := protocol.DecodeOffsetMsgID([]byte(sh.MsgID), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := func(group string, queueOffset int64, how int32) *protocol.Command {
+		r := protocol.NewRequest(protocol.ReqEndTransaction)
+		(&protocol.EndTransactionRequestHeader{ProducerGroup: group, TranStateTableOffset: queueOffset, CommitLogOffset: phy,
+			CommitOrRollback: how, MsgID: "U1"}).Encode(r)
+		return invoke(t, addr, r)
+	}
+	if r := end("other", sh.QueueOffset, protocol.TransactionCommitType); r.Code != 1 || !strings.Contains(r.Remark, "producer group") {
+		t.Fatalf("wrong group: %d %q", r.Code, r.Remark)
+	}
+	if r := end("pg", sh.QueueOffset+5, protocol.TransactionCommitType); r.Code != 1 || !strings.Contains(r.Remark, "state table offset") {
+		t.Fatalf("wrong queue offset: %d %q", r.Code, r.Remark)
+	}
+	waitFor(t, 10*time.Second, "half dispatched", func() bool { return storedCount(b, TopicTransHalf) == 1 })
+	if n := storedCount(b, "TopicTxRaw"); n != 0 {
+		t.Fatalf("half message visible in its topic: %d", n)
+	}
+	if r := end("pg", sh.QueueOffset, protocol.TransactionCommitType); r.Code != 0 {
+		t.Fatalf("commit: %d %q", r.Code, r.Remark)
+	}
+	waitFor(t, 10*time.Second, "committed message visible", func() bool { return storedCount(b, "TopicTxRaw") == 1 })
+	waitFor(t, 10*time.Second, "op record", func() bool { return storedCount(b, TopicTransOp) == 1 })
+}

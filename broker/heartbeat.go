@@ -24,6 +24,11 @@ func (b *Broker) handleHeartbeat(c *netpoll.Conn, req *protocol.Command) {
 		return
 	}
 	now := time.Now()
+	for _, pd := range hb.ProducerDataSet {
+		if pd.GroupName != "" {
+			b.clients.producerHeartbeat(hb.ClientID, c, pd.GroupName, now)
+		}
+	}
 	for i := range hb.ConsumerDataSet {
 		cd := &hb.ConsumerDataSet[i]
 		if cd.GroupName == "" {

@@ -195,9 +195,6 @@ func (b *Broker) prepareSend(op *sendOp, remote string, req *protocol.Command, h
 		return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
 	}
 	sysFlag := h.SysFlag &^ (protocol.SysFlagBornHostV6 | protocol.SysFlagStoreHostV6)
-	if sysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrep {
-		return fmt.Errorf("send to %s: %w", h.Topic, ErrTransaction)
-	}
 	if ap, err := netip.ParseAddrPort(remote); err == nil {
 		op.born = protocol.AppendHost(op.born[:0], ap)
 		if len(op.born) == 20 {
@@ -221,11 +218,18 @@ func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageR
 		return fmt.Errorf("send to %s: body %d bytes > %d: %w", h.Topic, len(body), b.cfg.MaxMessageSize, ErrBodyTooLarge)
 	}
 	props := bytesOf(h.Properties)
-	if v, ok := protocol.PropertyValue(props, protocol.PropertyTransactionPrepared); ok && string(v) == "true" {
-		return fmt.Errorf("send to %s: %w", h.Topic, ErrTransaction)
-	}
 	op.props = appendProps(op.props[:0], props, propsRewrite{drop1: protocol.PropertyWaitStoreMsgOK, drop2: protocol.PropertyCluster})
 	op.props = protocol.AppendProperty(op.props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
+	if v, ok := protocol.PropertyValue(props, protocol.PropertyTransactionPrepared); ok && string(v) == "true" ||
+		m.SysFlag&protocol.SysFlagTransactionMask == protocol.SysFlagTransactionPrep {
+		b.toHalf(op, &m, props, h.Topic)
+		if len(op.props) > 32767 {
+			return fmt.Errorf("send to %s: %w", h.Topic, protocol.ErrPropertiesTooLong)
+		}
+		m.Flag, m.Body, m.Properties = h.Flag, body, op.props
+		op.msgs = append(op.msgs[:0], m)
+		return nil
+	}
 	dlq, dead := b.deadLetter(h)
 	if v, ok := protocol.PropertyValue(props, protocol.PropertyDelayTimeLevel); ok && !dead {
 		if level, ok := atoi32(v); ok && level > 0 {
