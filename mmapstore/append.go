@@ -61,7 +61,11 @@ func takesQueueOffset(sysFlag int32) bool {
 // success the lock stays held until publish; on error it is released.
 func (l *CommitLog) reserve(size, count int, topic []byte, queueID int32, sysFlag int32) (reservation, error) {
 	l.mu.Lock()
-	if err := l.appendErrLocked(); err != nil {
+	err := l.appendErrLocked()
+	if err == nil {
+		err = l.waitRoomLocked()
+	}
+	if err != nil {
 		l.mu.Unlock()
 		return reservation{}, err
 	}

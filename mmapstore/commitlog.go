@@ -65,6 +65,7 @@ func Open(cfg Config) (*CommitLog, error) {
 	l.mu.queueOffsets = make(map[string][]int64)
 	l.mu.room = sync.NewCond(&l.mu.Mutex)
 	l.mu.wb.enabled = cfg.FlushDiskType == SyncFlush && !cfg.WriteWithMmap
+	l.mu.wb.limit = maxPendingBytes
 	if err := os.MkdirAll(cfg.StorePathRootDir, 0o755); err != nil {
 		return nil, &IOError{Op: "mkdir", File: cfg.StorePathRootDir, Err: err}
 	}
@@ -153,6 +154,7 @@ func (l *CommitLog) Err() error {
 func (l *CommitLog) setErr(err error) error {
 	if l.err.CompareAndSwap(nil, &err) {
 		l.cfg.Logger.Error("mmapstore: commit log refuses appends from now on", "err", err)
+		l.mu.room.Broadcast() // appenders waiting for buffer room fail now
 	}
 	return l.Err()
 }
@@ -236,7 +238,8 @@ func (l *CommitLog) Close() error {
 	if l.closed.Swap(true) {
 		return nil
 	}
-	l.mu.Lock() // no append is in flight after this
+	l.mu.Lock()           // no append is in flight after this
+	l.mu.room.Broadcast() // appenders waiting for buffer room get ErrClosed
 	l.mu.Unlock()
 	close(l.quit)
 	l.wg.Wait()

@@ -26,3 +26,13 @@ func (c Config) withUnmapHook(fn func(start int64)) Config { c.onUnmap = fn; ret
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
 
 var benchHost = netip.MustParseAddrPort("10.0.0.1:5000")
+
+// setPendingLimit lowers the write buffer's bound (sync flush).
+func (l *CommitLog) setPendingLimit(n int) { l.mu.Lock(); l.mu.wb.limit = n; l.mu.Unlock() }
+
+// pendingState returns the buffered bytes and the appenders waiting for room.
+func (l *CommitLog) pendingState() (buffered, waiters int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.mu.wb.buf), l.mu.wb.waiters
+}

@@ -268,3 +268,59 @@ func TestCommitLogFlushAfterFailedSyncStaysFailed(t *testing.T) {
 		})
 	}
 }
+
+// An appender waiting for room in a full write buffer (the disk is behind)
+// must be released with the sticky error when the sync it waits behind
+// fails: the flusher no longer swaps the buffer out once the log has
+// failed, so nothing else would ever wake it.
+func TestCommitLogFullWriteBufferWaiterGetsStickyError(t *testing.T) {
+	var f faults
+	l := openTestLog(t, testConfig(t, SyncFlush).withOps(f.ops()))
+	w := NewWaiter()
+	m := testMessage(0, 1000)
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("first append failed")
+	}
+	const limit = 8 << 10
+	l.setPendingLimit(limit)
+	block := make(chan struct{})
+	f.set(func(f *faults) { f.syncBlock, f.syncErr = block, syscall.EIO })
+	// The flusher writes this record out, then blocks in its sync and
+	// swaps the buffer no more.
+	m = testMessage(1, 1000)
+	if err := l.Append(&m, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the flusher to write the buffer out", func() bool { return l.MaxOffset() == end(&m) })
+	for i := 2; ; i++ {
+		if buffered, _ := l.pendingState(); buffered >= limit {
+			break
+		}
+		m = testMessage(i, 1000)
+		if err := l.Append(&m, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() {
+		m := testMessage(5000, 1000)
+		errc <- l.Append(&m, nil)
+	}()
+	waitFor(t, "an appender waiting for buffer room", func() bool {
+		_, n := l.pendingState()
+		return n == 1
+	})
+	close(block) // the sync fails
+	var err error
+	waitFor(t, "the waiting appender to return", func() bool {
+		select {
+		case err = <-errc:
+			return true
+		default:
+			return false
+		}
+	})
+	if !errors.Is(err, syscall.EIO) {
+		t.Fatalf("waiting appender returned %v, want the sticky EIO", err)
+	}
+}

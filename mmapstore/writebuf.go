@@ -24,6 +24,8 @@ type pendingChunk struct {
 // CommitLog.mu.
 type writeBuf struct {
 	enabled bool  // sync flush and pwrite appends; immutable after Open
+	limit   int   // maxPendingBytes (tests lower it)
+	waiters int   // appenders waiting for room
 	next    int64 // offset of the next reservation (WriteOffset plus buffered bytes)
 	buf     []byte
 	chunks  []pendingChunk
@@ -39,13 +41,27 @@ func (l *CommitLog) nextOffsetLocked() int64 {
 	return l.q.writeOff.Load()
 }
 
+// waitRoomLocked waits while the write buffer is full (the disk is behind)
+// and reports the sticky error or ErrClosed if either ends the wait: the
+// flusher swaps the buffer out only while the log is healthy, so setErr and
+// Close wake the waiters too. It returns before anything is reserved.
+func (l *CommitLog) waitRoomLocked() error {
+	wb := &l.mu.wb
+	for wb.enabled && len(wb.buf) >= wb.limit {
+		wb.waiters++
+		l.mu.room.Wait() // the flusher signals after swapping the buffer out
+		wb.waiters--
+		if err := l.appendErrLocked(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // bufferLocked reserves n bytes at commit-log offset off in seg and returns
 // them for encoding.
 func (l *CommitLog) bufferLocked(seg *segment, off int64, n int) []byte {
 	wb := &l.mu.wb
-	for len(wb.buf) >= maxPendingBytes {
-		l.mu.room.Wait() // the flusher signals after swapping the buffer out
-	}
 	if k := len(wb.chunks); k == 0 || wb.chunks[k-1].seg != seg {
 		wb.chunks = append(wb.chunks, pendingChunk{seg: seg, fileOff: off, bufStart: len(wb.buf)})
 	}
