@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fastmq/fastmq/index"
+	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/protocol"
 )
 
@@ -468,4 +469,33 @@ func TestEndTransactionChecksTheHalfMessage(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "committed message visible", func() bool { return storedCount(b, "TopicTxRaw") == 1 })
 	waitFor(t, 10*time.Second, "op record", func() bool { return storedCount(b, TopicTransOp) == 1 })
+}
+
+// TestWaitPropertyNotStored: SYNC_FLUSH sends with WAIT=false (answered
+// before the group commit, through the early-reply path) and WAIT=true are
+// both answered once and stored, without the WAIT property. (That the early
+// answer precedes the sync is not observable here without a slow-disk seam.)
+func TestWaitPropertyNotStored(t *testing.T) {
+	cfg := testConfig(t.TempDir())
+	cfg.FlushDiskType = mmapstore.SyncFlush
+	b := startBroker(t, cfg)
+	for _, wait := range []string{"false", "true"} {
+		req := sendRequest("TopicW", []byte("w-"+wait))
+		req.SetExtField("properties", "WAIT\x01"+wait+"\x02TAGS\x01t\x02")
+		if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+			t.Fatalf("WAIT=%s: %d %s", wait, resp.Code, resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "both stored", func() bool { return storedCount(b, "TopicW") == 2 })
+	resp := invoke(t, b.ListenAddr(), pullRequest("TopicW", 0, 0, 0, 0))
+	for body := resp.Body; len(body) > 0; {
+		var m protocol.StoredMessage
+		if err := protocol.DecodeStoredMessage(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := protocol.PropertyValue(m.Properties, protocol.PropertyWaitStoreMsgOK); ok {
+			t.Fatalf("WAIT stored with %s", m.Body)
+		}
+		body = body[m.TotalSize:]
+	}
 }

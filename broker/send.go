@@ -39,6 +39,8 @@ type sendOp struct {
 	doneFn       mmapstore.Done // op.done, bound once
 	countDownFn  func()         // op.countDown, bound once
 	createdTopic bool           // this send auto-created its topic
+	noWait       bool           // WAIT=false: answered before the flush completes
+	replied      bool           // answered already (noWait); written before pending drops
 }
 
 func (b *Broker) getSendOp() *sendOp {
@@ -53,7 +55,7 @@ func (b *Broker) getSendOp() *sendOp {
 
 func (b *Broker) putSendOp(op *sendOp) {
 	op.err = nil
-	op.createdTopic = false
+	op.createdTopic, op.noWait, op.replied = false, false, false
 	op.reply = netpoll.ReplyTo{}
 	clear(op.msgs)
 	op.msgs = op.msgs[:0]
@@ -107,10 +109,20 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		return
 	}
 	op.recordResult()
-	if op.pending.Add(-1) == 0 {
-		op.resp.InitResponseTo(req, respCode(op.err), op.remark())
+	if op.noWait && !op.createdTopic {
+		// WAIT=false: answer now, before the flush policy is met (J4
+		// isWaitStoreMsgOK); the completion only finishes the op.
+		op.resp.InitResponseTo(req, protocol.RespSuccess, "")
 		op.fillResponse()
 		c.Reply(req, &op.resp)
+		op.replied = true
+	}
+	if op.pending.Add(-1) == 0 {
+		if !op.replied {
+			op.resp.InitResponseTo(req, respCode(op.err), op.remark())
+			op.fillResponse()
+			c.Reply(req, &op.resp)
+		}
 		op.finished()
 	}
 }
@@ -124,6 +136,10 @@ func (op *sendOp) done(err error) {
 // countDown answers from the calling goroutine when it is the last event.
 func (op *sendOp) countDown() {
 	if op.pending.Add(-1) != 0 {
+		return
+	}
+	if op.replied {
+		op.finished()
 		return
 	}
 	op.resp.InitResponse(respCode(op.err), op.remark())
@@ -218,6 +234,9 @@ func (b *Broker) prepareSingle(op *sendOp, body []byte, h *protocol.SendMessageR
 		return fmt.Errorf("send to %s: body %d bytes > %d: %w", h.Topic, len(body), b.cfg.MaxMessageSize, ErrBodyTooLarge)
 	}
 	props := bytesOf(h.Properties)
+	if v, ok := protocol.PropertyValue(props, protocol.PropertyWaitStoreMsgOK); ok && string(v) == "false" {
+		op.noWait = true
+	}
 	op.props = appendProps(op.props[:0], props, propsRewrite{drop1: protocol.PropertyWaitStoreMsgOK, drop2: protocol.PropertyCluster})
 	op.props = protocol.AppendProperty(op.props, protocol.PropertyCluster, b.cfg.BrokerClusterName)
 	if v, ok := protocol.PropertyValue(props, protocol.PropertyTransactionPrepared); ok && string(v) == "true" ||
