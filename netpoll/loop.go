@@ -119,8 +119,9 @@ func (l *loop) frame(c *Conn, gc gnet.Conn, n int) gnet.Action {
 			"conn", c.id, "remote", c.remote, "frameBytes", n, "err", err)
 		return gnet.Close
 	}
+	hugeHeader := n-len(l.req.Body) > maxKeptHeaderBytes
 	l.dispatch(c, &l.req)
-	if n-len(l.req.Body) > maxKeptHeaderBytes {
+	if hugeHeader {
 		// Drop the ext and scratch memory a huge header grew, rather than
 		// keep it for the life of the loop.
 		l.req = protocol.Command{}
