@@ -23,6 +23,7 @@ import (
 //
 //	FASTMQ_PERF_MSGS=100000 go test -run TestPerfOfficialClient -v ./cmd/mqbroker/
 func TestPerfOfficialClient(t *testing.T) {
+	skipUnderRace(t)
 	n, _ := strconv.Atoi(os.Getenv("FASTMQ_PERF_MSGS"))
 	if n <= 0 {
 		t.Skip("set FASTMQ_PERF_MSGS to run")
