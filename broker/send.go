@@ -88,12 +88,9 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		return
 	}
 	op.reply = c.Defer(req)
-	op.pending.Store(2)
+	op.pending.Store(2) // the handler's count and the store's completion
 	if op.createdTopic {
-		// Answer only once the NameServers know the new topic, so that a
-		// consumer started after this send finds its route.
-		op.pending.Add(1)
-		b.afterRegister(op.countDownFn)
+		op.pending.Store(3) // and the registration of the new topic (below)
 	}
 	b.inflight.Add(1)
 	var err error
@@ -107,6 +104,11 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		b.putSendOp(op)
 		b.replyError(c, req, fmt.Errorf("send to %s: %w", h.Topic, err))
 		return
+	}
+	if op.createdTopic {
+		// Answer only once the NameServers know the new topic, so that a
+		// consumer started after this send finds its route.
+		b.afterRegister(op.countDownFn)
 	}
 	op.recordResult()
 	if op.noWait && !op.createdTopic {
