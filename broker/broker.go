@@ -34,6 +34,7 @@ type Broker struct {
 	log    *slog.Logger
 	levels []time.Duration // delay levels, immutable
 
+	lock  *os.File // holds <root>/lock while open
 	clog  *mmapstore.CommitLog
 	store *index.Store
 	srv   *netpoll.Server
@@ -102,11 +103,18 @@ func Open(cfg Config) (*Broker, error) {
 	if cfg.BrokerRole == SyncMaster {
 		b.log.Warn("brokerRole SYNC_MASTER: replication is not implemented; acting as ASYNC_MASTER")
 	}
+	lock, err := lockStore(cfg.StorePathRootDir)
+	if err != nil {
+		return nil, err
+	}
+	b.lock = lock
 	if err := b.loadConfigs(); err != nil {
+		b.unlockStore()
 		return nil, err
 	}
 	b.sched = newScheduleService(b)
 	if err := b.openStore(); err != nil {
+		b.unlockStore()
 		return nil, err
 	}
 	if err := b.sched.load(filepath.Join(b.configDir(), "delayOffset.json")); err != nil {
@@ -202,12 +210,22 @@ func (b *Broker) openStore() error {
 	return nil
 }
 
+// closeStore closes the index and the commit log, then releases the store
+// lock.
 func (b *Broker) closeStore() error {
 	err := b.store.Close()
 	if cerr := b.clog.Close(); err == nil {
 		err = cerr
 	}
+	b.unlockStore()
 	return err
+}
+
+func (b *Broker) unlockStore() {
+	if b.lock != nil {
+		b.lock.Close()
+		b.lock = nil
+	}
 }
 
 // Start starts serving: the remoting server, NameServer registration, the

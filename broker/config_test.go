@@ -147,3 +147,23 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestStoreLockRefusesSecondBroker: a second broker on a store in use fails
+// at Open with ErrStoreLocked; after the first closes, it opens.
+func TestStoreLockRefusesSecondBroker(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Open(testConfig(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(testConfig(dir)); !errors.Is(err, ErrStoreLocked) {
+		first.Close()
+		t.Fatalf("second Open on the same store: %v, want ErrStoreLocked", err)
+	}
+	first.Close()
+	second, err := Open(testConfig(dir))
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	second.Close()
+}

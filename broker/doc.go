@@ -43,6 +43,7 @@
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
 //	persist.go       off-loop writers of the config files
 //	atomicfile.go    temp file, fsync, rename, fsync dir
+//	storelock_*.go   <root>/lock (flock) held while the store is open
 //
 // Any other request code is answered REQUEST_CODE_NOT_SUPPORTED.
 //

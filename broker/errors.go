@@ -13,6 +13,7 @@ import (
 var (
 	ErrConfig            = errors.New("broker: invalid config")
 	ErrClosed            = errors.New("broker: closed")
+	ErrStoreLocked       = errors.New("broker: store is in use by another broker (lock file held)")
 	ErrTopicNotExist     = errors.New("broker: topic does not exist")
 	ErrTopicNoPermission = errors.New("broker: topic is not writable or readable here")
 	ErrSystemTopic       = errors.New("broker: topic is a system topic and cannot be sent to")
