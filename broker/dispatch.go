@@ -35,6 +35,7 @@ func (b *Broker) register(srv *netpoll.Server) {
 		protocol.ReqDeleteTopicInBroker:           b.handleDeleteTopic,    // admin.go
 		protocol.ReqGetAllTopicConfig:             b.handleAllTopicConfig, // admin.go
 		protocol.ReqGetAllSubscriptionGroupConfig: b.handleAllGroupConfig, // admin.go
+		protocol.ReqInvokeBrokerToResetOffset:     b.handleResetOffset,    // reset.go
 	}
 	for code, h := range table {
 		srv.Handle(code, h)

@@ -39,6 +39,7 @@
 //	query.go         QUERY_MESSAGE (12), VIEW_MESSAGE_BY_ID (33)
 //	admin.go         UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //	                 GET_ALL_TOPIC_CONFIG (21), GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201)
+//	reset.go         INVOKE_BROKER_TO_RESET_OFFSET (222) → RESET_CONSUMER_CLIENT_OFFSET (220)
 //	topics.go        the topic table, config/topics.json
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
 //	persist.go       off-loop writers of the config files

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/fastmq/fastmq/index"
 	"github.com/fastmq/fastmq/mmapstore"
+	"github.com/fastmq/fastmq/netpoll"
 	"github.com/fastmq/fastmq/protocol"
 )
 
@@ -497,5 +499,73 @@ func TestWaitPropertyNotStored(t *testing.T) {
 			t.Fatalf("WAIT stored with %s", m.Body)
 		}
 		body = body[m.TotalSize:]
+	}
+}
+
+// TestResetOffsetByTime: INVOKE_BROKER_TO_RESET_OFFSET moves the group's
+// offsets to the first message at or after the time, tells its clients with
+// RESET_CONSUMER_CLIENT_OFFSET, and without isForce never moves forward.
+func TestResetOffsetByTime(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	addr := b.ListenAddr()
+	for i := 0; i < 5; i++ {
+		if resp := invoke(t, addr, sendRequest("TopicRs", []byte{byte(i)})); resp.Code != 0 {
+			t.Fatal(resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicRs") == 5 })
+	b.offsets.commit("g-rs", "TopicRs", 0, 5)
+	resets := make(chan *protocol.Command, 4)
+	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger(), OnRequest: func(_ string, req *protocol.Command) *protocol.Command {
+		if req.Code == int32(protocol.ReqResetConsumerClientOffset) {
+			resets <- req
+		}
+		return nil
+	}})
+	defer cl.Close()
+	hb := protocol.NewRequest(protocol.ReqHeartBeat)
+	hb.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: "c@1", ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "g-rs", SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "TopicRs", SubString: "*"}}}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := cl.Invoke(ctx, addr, hb); err != nil {
+		t.Fatal(err)
+	}
+	reset := func(ts int64, force bool) protocol.ResetOffsetBody {
+		req := protocol.NewRequest(protocol.ReqInvokeBrokerToResetOffset)
+		(&protocol.ResetOffsetRequestHeader{Topic: "TopicRs", Group: "g-rs", Timestamp: ts, IsForce: force}).Encode(req)
+		resp := invoke(t, addr, req)
+		body, err := protocol.DecodeResetOffsetBody(resp.Body)
+		if resp.Code != 0 || err != nil {
+			t.Fatalf("reset: %d %q %v", resp.Code, resp.Remark, err)
+		}
+		return body
+	}
+	queue0 := func(body protocol.ResetOffsetBody) int64 {
+		for _, e := range body.OffsetTable {
+			if e.Queue.QueueID == 0 {
+				return e.Offset
+			}
+		}
+		t.Fatalf("no queue 0 in %+v", body)
+		return -1
+	}
+	if got := queue0(reset(0, true)); got != 0 || b.offsets.get("g-rs", "TopicRs", 0) != 0 {
+		t.Fatalf("reset to time 0: %d, committed %d", got, b.offsets.get("g-rs", "TopicRs", 0))
+	}
+	select {
+	case req := <-resets:
+		body, err := protocol.DecodeResetOffsetBody(req.Body)
+		if err != nil || queue0(body) != 0 {
+			t.Fatalf("client told %+v, %v", body, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("client not told about the reset")
+	}
+	if got := queue0(reset(-1, false)); got != 0 {
+		t.Fatalf("non-forced reset to the end moved forward to %d", got)
+	}
+	if got := queue0(reset(-1, true)); got != 5 {
+		t.Fatalf("forced reset to the end: %d, want 5", got)
 	}
 }
