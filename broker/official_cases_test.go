@@ -1,6 +1,10 @@
 package broker
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/fastmq/fastmq/protocol"
+)
 
 // TestSyncSendAndPushConsume sends with the official client and receives
 // every message once with its push consumer.
@@ -42,5 +46,30 @@ func TestAdminCreateDeleteTopic(t *testing.T) {
 	runClient(t, "admin", ns, b.Addr(), "delete=true")
 	if _, ok := b.topics.get("AdminTopic"); ok {
 		t.Fatal("topic still there after delete")
+	}
+}
+
+// TestTwoBrokersOneCluster: two brokers register with one NameServer; the
+// producer spreads messages over both, and two push consumers of one group
+// get every message exactly once from both.
+func TestTwoBrokersOneCluster(t *testing.T) {
+	ns := startNamesrv(t)
+	cfgA := testConfig(t.TempDir(), ns)
+	cfgA.BrokerName = "broker-a"
+	cfgB := testConfig(t.TempDir(), ns)
+	cfgB.BrokerName = "broker-b"
+	a, b := startBroker(t, cfgA), startBroker(t, cfgB)
+	for _, br := range []*Broker{a, b} {
+		req := protocol.NewRequest(protocol.ReqUpdateAndCreateTopic)
+		(&protocol.CreateTopicRequestHeader{Topic: "TopicX", DefaultTopic: "TBW102", ReadQueueNums: 4, WriteQueueNums: 4, Perm: 6,
+			TopicFilterType: protocol.TopicFilterSingleTag}).Encode(req)
+		if resp := invoke(t, br.ListenAddr(), req); resp.Code != 0 {
+			t.Fatalf("create topic: %d", resp.Code)
+		}
+	}
+	runClient(t, "exactlyOnce", ns, a.ListenAddr(), "n=400", "flush=ASYNC_FLUSH")
+	na, nb := storedCount(a, "TopicX"), storedCount(b, "TopicX")
+	if na == 0 || nb == 0 || na+nb != 401 {
+		t.Fatalf("stored %d on broker-a and %d on broker-b, want both used and 401 in all", na, nb)
 	}
 }
