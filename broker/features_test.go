@@ -569,3 +569,31 @@ func TestResetOffsetByTime(t *testing.T) {
 		t.Fatalf("forced reset to the end: %d, want 5", got)
 	}
 }
+
+// TestGroupsAndRetryTopicsPersist: a group created by a heartbeat and its
+// retry topic are in subscriptionGroup.json and topics.json after a restart.
+func TestGroupsAndRetryTopicsPersist(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t, testConfig(dir))
+	req := protocol.NewRequest(protocol.ReqHeartBeat)
+	req.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: "c@1", ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "cg-p", SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "T", SubString: "*"}}}}})
+	if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+		t.Fatal(resp.Remark)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"subscriptionGroup.json", "topics.json", "delayOffset.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "config", f)); err != nil {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	b2 := startBroker(t, testConfig(dir))
+	if _, ok := b2.groups.ensure("cg-p"); !ok || b2.groups.len() != 1 {
+		t.Fatalf("group lost across restart (%d groups)", b2.groups.len())
+	}
+	if _, ok := b2.topics.get("%RETRY%cg-p"); !ok {
+		t.Fatal("retry topic lost across restart")
+	}
+}
