@@ -202,6 +202,27 @@ func TestCommitLogRefusesBadInput(t *testing.T) {
 	f("long-topic", func(m *protocol.StoredMessage) { m.Topic = bytes.Repeat([]byte("t"), 128) }, protocol.ErrTopicTooLong)
 	f("bad-topic", func(m *protocol.StoredMessage) { m.Topic = []byte("a/b") }, protocol.ErrTopicChars)
 	f("long-properties", func(m *protocol.StoredMessage) { m.Properties = make([]byte, 40000) }, protocol.ErrPropertiesTooLong)
+	f("negative-queue-id", func(m *protocol.StoredMessage) { m.QueueID = -1 }, ErrQueueID)
+	f("huge-queue-id", func(m *protocol.StoredMessage) { m.QueueID = MaxQueueID }, ErrQueueID)
+	t.Run("batch-with-bad-queue-id", func(t *testing.T) {
+		before := l.MaxOffset()
+		msgs := []protocol.StoredMessage{testMessage(0, 10), testMessage(0, 10)}
+		msgs[0].QueueID, msgs[1].QueueID = -5, -5
+		if err := l.AppendBatch(msgs, nil); !errors.Is(err, ErrQueueID) {
+			t.Fatalf("err = %v, want ErrQueueID", err)
+		}
+		if l.MaxOffset() != before {
+			t.Fatal("a refused batch wrote bytes")
+		}
+	})
+	// The limits themselves are accepted.
+	m := testMessage(0, 10)
+	m.Topic = bytes.Repeat([]byte("t"), protocol.MaxTopicLength)
+	m.Properties = make([]byte, protocol.MaxPropertiesLength)
+	m.QueueID = MaxQueueID - 1
+	if err := l.Append(&m, nil); err != nil {
+		t.Fatalf("message at every limit refused: %v", err)
+	}
 }
 
 func TestCommitLogAppendDoesNotAllocate(t *testing.T) {

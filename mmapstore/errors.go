@@ -20,7 +20,12 @@ var (
 	ErrSegmentSize     = errors.New("mmapstore: segment file has the wrong size")
 	ErrSegmentGap      = errors.New("mmapstore: segment files are not contiguous")
 	ErrRecordSpansEnd  = errors.New("mmapstore: record does not fit in a segment")
+	ErrQueueID         = errors.New("mmapstore: queue id outside [0, MaxQueueID)")
 )
+
+// MaxQueueID bounds the queue ids the log accepts (its queue-offset table
+// and the index package's consume queues use the same bound).
+const MaxQueueID = 1 << 16
 
 // CorruptionError reports an invalid record that valid records follow: the
 // bytes between Offset and NextValid were once written and are now damaged.

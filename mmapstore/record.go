@@ -23,7 +23,7 @@ var ErrBatchTransaction = errors.New("mmapstore: transactional messages cannot b
 // only read, and only until Append returns. It does not allocate.
 //
 // Invalid input is refused before anything is written: ErrMessageTooLarge,
-// protocol.ErrTopicEmpty / ErrTopicTooLong / ErrTopicChars,
+// ErrQueueID, protocol.ErrTopicEmpty / ErrTopicTooLong / ErrTopicChars,
 // protocol.ErrPropertiesTooLong, protocol.ErrHostFlags. After a failed write
 // or sync every Append returns that same error.
 func (l *CommitLog) Append(m *protocol.StoredMessage, done Done) error {
@@ -90,6 +90,9 @@ func (l *CommitLog) AppendBatch(msgs []protocol.StoredMessage, done Done) error 
 func (l *CommitLog) prepareMessage(m *protocol.StoredMessage) error {
 	if len(m.Body) > l.cfg.MaxMessageSize {
 		return fmt.Errorf("%w: %d > %d bytes", ErrMessageTooLarge, len(m.Body), l.cfg.MaxMessageSize)
+	}
+	if m.QueueID < 0 || m.QueueID >= MaxQueueID {
+		return fmt.Errorf("%w: %d", ErrQueueID, m.QueueID)
 	}
 	if len(m.StoreHost) == 0 {
 		m.StoreHost = l.storeHost
@@ -169,7 +172,7 @@ func (l *CommitLog) replayRecordLocked(rec []byte) {
 		return
 	}
 	l.mu.lastStoreTs = m.StoreTimestamp
-	if takesQueueOffset(m.SysFlag) && m.QueueID >= 0 && m.QueueID < 1<<16 {
+	if takesQueueOffset(m.SysFlag) && m.QueueID >= 0 && m.QueueID < MaxQueueID {
 		qs := l.mu.queueOffsets[string(m.Topic)]
 		if int(m.QueueID) >= len(qs) || qs[m.QueueID] <= m.QueueOffset {
 			l.setQueueOffsetLocked(m.Topic, m.QueueID, m.QueueOffset+1)
