@@ -251,6 +251,10 @@ func TestDeleteBeforeMovesMinOffset(t *testing.T) {
 	if e, err := q.Entry(1500); err != nil || e != e1500 {
 		t.Fatalf("Entry(1500) = %v, %v", e, err)
 	}
+	// Deleted segments never synced do not stop the queue's flushes.
+	if err := q.Flush(); err != nil || q.segs.FlushedOffset() != q.segs.WriteOffset() {
+		t.Fatalf("flush after DeleteBefore: %v, flushed %d of %d", err, q.segs.FlushedOffset(), q.segs.WriteOffset())
+	}
 }
 
 func TestCloseTwiceAndUseAfterClose(t *testing.T) {
