@@ -144,6 +144,16 @@ func (q *SegmentQueue) load() ([]*segment, error) {
 			continue
 		}
 		if n := len(segs); n > 0 && segs[n-1].end() != start {
+			if q.unusedPrepared(path) {
+				// The preparer had created it when the owner cut the
+				// queue back below it during recovery, and the process
+				// died before the preparer's replacement removed it.
+				q.log.Warn("mmapstore: deleting an unused prepared segment after a gap", "file", path)
+				if err := q.ops.remove(path); err != nil {
+					return fail(&IOError{Op: "remove", File: path, Offset: start, Err: err})
+				}
+				continue
+			}
 			return fail(fmt.Errorf("%w: %s follows %s", ErrSegmentGap, path, segs[n-1].path))
 		}
 		s, err := openSegment(q.ops, path, start, q.segSize)
@@ -154,6 +164,26 @@ func (q *SegmentQueue) load() ([]*segment, error) {
 		segs = append(segs, s)
 	}
 	return segs, nil
+}
+
+// unusedPrepared reports whether the segment file at path is one the
+// preparer made and nobody wrote: only a queue with a preparer can have
+// one, and its first bytes, where the first record of any used segment
+// starts, are still zero.
+func (q *SegmentQueue) unusedPrepared(path string) bool {
+	if !q.cfg.Prepare {
+		return false
+	}
+	f, err := q.ops.openFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var head [blankSize]byte
+	if _, err := f.ReadAt(head[:], 0); err != nil {
+		return false
+	}
+	return head == [blankSize]byte{}
 }
 
 // zeroFill says whether new segments are zero-filled (see PreWrite).

@@ -215,3 +215,36 @@ func TestRecoverLowersCheckpointBelowLostData(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
+
+// A segment the preparer created past the end that recovery then cut back
+// to is left behind a gap if the process dies before the preparer replaces
+// it. It holds nothing, so Open deletes it instead of failing with
+// ErrSegmentGap for good; a gap before a segment with data still fails.
+func TestOpenDeletesUnusedPreparedSegmentAfterGap(t *testing.T) {
+	cfg := testConfig(t, SyncFlush)
+	msgs := writeLog(t, cfg, 50) // all in segment 0
+	dir := filepath.Join(cfg.StorePathRootDir, "commitlog")
+	stray := filepath.Join(dir, segmentName(3*cfg.MappedFileSizeCommitLog))
+	if err := os.WriteFile(stray, make([]byte, cfg.MappedFileSizeCommitLog), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("Open with an unused prepared segment after a gap: %v", err)
+	}
+	if _, err := os.Stat(stray); !os.IsNotExist(err) {
+		t.Fatalf("stray segment still there: %v", err)
+	}
+	checkStored(t, l, &msgs[49])
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	used := make([]byte, cfg.MappedFileSizeCommitLog)
+	used[3] = 91 // a record's TOTALSIZE: this segment was written
+	if err := os.WriteFile(stray, used, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(cfg); !errors.Is(err, ErrSegmentGap) {
+		t.Fatalf("Open with a written segment after a gap: %v, want ErrSegmentGap", err)
+	}
+}
