@@ -61,3 +61,26 @@ func FuzzPropertyValue(f *testing.F) {
 		})
 	})
 }
+
+// FuzzDecodeOffsetMsgID checks that the offset message id decoder (input
+// from a query by message id) never panics, accepts only 32 or 56 hex
+// digits, and that what it accepts re-encodes to the same id, uppercased.
+func FuzzDecodeOffsetMsgID(f *testing.F) {
+	f.Add([]byte("C0A8010200002A9F0000000000000A6B"))
+	f.Add([]byte("20010DB8000000000000000000000001000027110000000000001000"))
+	f.Add([]byte("c0a8010200002a9f0000000000000a6b"))
+	f.Add([]byte("C0A8010200002A9F0000000000000AZZ"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, id []byte) {
+		host, off, err := DecodeOffsetMsgID(id, nil)
+		if err != nil {
+			return
+		}
+		if len(host) != 8 && len(host) != 20 {
+			t.Fatalf("host of %d bytes from a %d-digit id", len(host), len(id))
+		}
+		if again := AppendOffsetMsgID(nil, host, off); !bytes.Equal(again, bytes.ToUpper(id)) {
+			t.Fatalf("re-encoded %q, want %q", again, bytes.ToUpper(id))
+		}
+	})
+}
