@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -120,6 +121,74 @@ func scenarioAdmin(ctx context.Context, env scenarioEnv) error {
 		if err := a.DeleteTopic(ctx, admin.WithTopicDelete("AdminTopic"), admin.WithBrokerAddrDelete(env.broker)); err != nil {
 			return fmt.Errorf("delete topic: %w", err)
 		}
+	}
+	return nil
+}
+
+func init() { scenarios["callConsumer"] = scenarioCallConsumer }
+
+// scenarioCallConsumer: with an official push consumer running, an admin
+// call GET_CONSUMER_RUNNING_INFO through the broker gets the client's
+// running info, and CONSUME_MESSAGE_DIRECTLY makes it consume a stored
+// message and report the result.
+func scenarioCallConsumer(ctx context.Context, env scenarioEnv) error {
+	p, err := startProducer(env.ns, "p-call")
+	if err != nil {
+		return err
+	}
+	defer p.Shutdown()
+	res, err := p.SendSync(ctx, primitive.NewMessage("TopicCall", []byte("direct")))
+	if err != nil {
+		return err
+	}
+	r := newReceived()
+	stop, err := startConsumer(env.ns, "cg-call", "c-call", "TopicCall", "", r, consumer.ConsumeSuccess)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger()})
+	defer cl.Close()
+	var clientID string
+	err = waitUntil(ctx, 30*time.Second, "the consumer registered", func() bool {
+		req := protocol.NewRequest(protocol.ReqGetConsumerListByGroup)
+		(&protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: "cg-call"}).Encode(req)
+		resp, err := cl.Invoke(ctx, env.broker, req)
+		if err != nil {
+			return false
+		}
+		body, err := protocol.DecodeConsumerListBody(resp.Body)
+		if err != nil || len(body.ConsumerIDList) != 1 {
+			return false
+		}
+		clientID = body.ConsumerIDList[0]
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	info := protocol.NewRequest(protocol.ReqGetConsumerRunningInfo)
+	(&protocol.GetConsumerRunningInfoRequestHeader{ConsumerGroup: "cg-call", ClientID: clientID}).Encode(info)
+	resp, err := cl.Invoke(ctx, env.broker, info)
+	if err != nil {
+		return err
+	}
+	if resp.Code != 0 || !strings.Contains(string(resp.Body), "TopicCall") {
+		return fmt.Errorf("running info: code %d %q body %.200s", resp.Code, resp.Remark, resp.Body)
+	}
+	direct := protocol.NewRequest(protocol.ReqConsumeMessageDirectly)
+	(&protocol.ConsumeMessageDirectlyRequestHeader{ConsumerGroup: "cg-call", ClientID: clientID, MsgID: res.OffsetMsgID}).Encode(direct)
+	resp, err = cl.Invoke(ctx, env.broker, direct)
+	if err != nil {
+		return err
+	}
+	if resp.Code != 0 || !strings.Contains(string(resp.Body), `"consumeResult"`) {
+		return fmt.Errorf("consume directly: code %d %q body %.200s", resp.Code, resp.Remark, resp.Body)
+	}
+	missing := protocol.NewRequest(protocol.ReqGetConsumerRunningInfo)
+	(&protocol.GetConsumerRunningInfoRequestHeader{ConsumerGroup: "cg-call", ClientID: "nobody@0"}).Encode(missing)
+	if resp, err = cl.Invoke(ctx, env.broker, missing); err != nil || resp.Code != 1 || !strings.Contains(resp.Remark, "not online") {
+		return fmt.Errorf("unknown client: %v %v", resp, err)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@
 //	admin.go         UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //	                 GET_ALL_TOPIC_CONFIG (21), GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201)
 //	reset.go         INVOKE_BROKER_TO_RESET_OFFSET (222) → RESET_CONSUMER_CLIENT_OFFSET (220)
+//	callconsumer.go  GET_CONSUMER_RUNNING_INFO (307), CONSUME_MESSAGE_DIRECTLY (309): forwarded to the client
 //	topics.go        the topic table, config/topics.json
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
 //	persist.go       off-loop writers of the config files
@@ -102,7 +103,7 @@
 // # Not yet
 //
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
-// ASYNC_MASTER), SQL92 filters (refused with a clear error), WAIT=false,
-// request-reply (SEND_REPLY_MESSAGE), broker-to-client admin calls (consumer running info,
-// offset reset).
+// ASYNC_MASTER), SQL92 filters (refused with a clear error), request-reply
+// (SEND_REPLY_MESSAGE), the statistics admin calls (GET_CONSUME_STATS,
+// GET_TOPIC_STATS_INFO, GET_BROKER_RUNTIME_INFO, connection lists).
 package broker

@@ -73,3 +73,11 @@ func TestTwoBrokersOneCluster(t *testing.T) {
 		t.Fatalf("stored %d on broker-a and %d on broker-b, want both used and 401 in all", na, nb)
 	}
 }
+
+// TestAdminCallsForwardedToConsumer: GET_CONSUMER_RUNNING_INFO and
+// CONSUME_MESSAGE_DIRECTLY reach the official client through the broker.
+func TestAdminCallsForwardedToConsumer(t *testing.T) {
+	ns := startNamesrv(t)
+	b := startBroker(t, testConfig(t.TempDir(), ns))
+	runClient(t, "callConsumer", ns, b.ListenAddr())
+}
