@@ -57,7 +57,8 @@ type Config struct {
 	// BrokerID: 0 is the master. Only masters are implemented.
 	BrokerID int64
 	// BrokerIP1 is the address announced to NameServers and written as
-	// the store host; default the first non-loopback IPv4 address.
+	// the store host; default the host of ListenAddr when it names one
+	// address, else the first non-loopback IPv4 address.
 	BrokerIP1 string
 	// ListenPort is the remoting port; default 10911.
 	ListenPort int
@@ -149,6 +150,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BrokerIP1 == "" {
 		c.BrokerIP1 = localIPv4()
+		// A listener bound to one address is reachable only there.
+		if host, _, err := net.SplitHostPort(c.ListenAddr); err == nil {
+			if ip, err := netip.ParseAddr(host); err == nil && !ip.IsUnspecified() {
+				c.BrokerIP1 = ip.String()
+			}
+		}
 	}
 	if c.ListenPort == 0 {
 		c.ListenPort = DefaultListenPort

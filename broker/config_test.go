@@ -167,3 +167,14 @@ func TestStoreLockRefusesSecondBroker(t *testing.T) {
 	}
 	second.Close()
 }
+
+func TestBrokerIP1FollowsSpecificListenAddr(t *testing.T) {
+	c := Config{ListenAddr: "127.0.0.1:0"}.withDefaults()
+	if c.BrokerIP1 != "127.0.0.1" {
+		t.Fatalf("BrokerIP1 %q, want the listen host", c.BrokerIP1)
+	}
+	c = Config{ListenAddr: "0.0.0.0:0", BrokerIP1: "10.1.2.3"}.withDefaults()
+	if c.BrokerIP1 != "10.1.2.3" {
+		t.Fatalf("explicit BrokerIP1 replaced: %q", c.BrokerIP1)
+	}
+}
