@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,3 +272,53 @@ func TestCommitLogOffsetMsgID(t *testing.T) {
 var _ = os.Remove
 var _ = filepath.Join
 var _ = time.Second
+
+// Close drops the log's references but a View held across it stays valid
+// until released; only then is the mapping removed. Appends and reads
+// after Close fail cleanly.
+func TestCommitLogCloseWithOutstandingView(t *testing.T) {
+	var mu sync.Mutex
+	unmapped := map[int64]bool{}
+	cfg := testConfig(t, SyncFlush).withUnmapHook(func(s int64) { mu.Lock(); unmapped[s] = true; mu.Unlock() })
+	l, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := testMessage(0, 500)
+	w := NewWaiter()
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("append failed")
+	}
+	v, err := l.Read(m.PhysicalOffset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Clone(v.Bytes())
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if unmapped[0] {
+		t.Fatal("segment unmapped by Close while a view holds it")
+	}
+	mu.Unlock()
+	if !bytes.Equal(v.Bytes(), want) {
+		t.Fatal("view changed across Close")
+	}
+	v.Release()
+	mu.Lock()
+	if !unmapped[0] {
+		t.Fatal("segment not unmapped after the last view was released")
+	}
+	mu.Unlock()
+	m2 := testMessage(1, 10)
+	if err := l.Append(&m2, nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("append after Close: %v", err)
+	}
+	if _, err := l.Read(m.PhysicalOffset); err == nil {
+		t.Fatal("read after Close succeeded")
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
