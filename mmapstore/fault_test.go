@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -322,5 +323,61 @@ func TestCommitLogFullWriteBufferWaiterGetsStickyError(t *testing.T) {
 	})
 	if !errors.Is(err, syscall.EIO) {
 		t.Fatalf("waiting appender returned %v, want the sticky EIO", err)
+	}
+}
+
+// Every sync-flush completion runs exactly once whichever way it ends:
+// durable, timed out by the watchdog while its sync hangs (in flight or
+// still queued), or completed by Close.
+func TestGroupCommitCompletesEachAppendExactlyOnce(t *testing.T) {
+	var f faults
+	cfg := testConfig(t, SyncFlush)
+	cfg.SyncFlushTimeout = 20 * time.Millisecond
+	l, err := Open(cfg.withOps(f.ops()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 600
+	var calls [n]atomic.Int32
+	var timedOut, ok atomic.Int32
+	appendOne := func(i int) {
+		m := testMessage(i, 200)
+		err := l.Append(&m, func(err error) {
+			calls[i].Add(1)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, ErrFlushTimeout):
+				timedOut.Add(1)
+			}
+		})
+		if err != nil {
+			t.Errorf("append %d: %v", i, err)
+		}
+	}
+	for i := range n / 3 {
+		appendOne(i)
+	}
+	block := make(chan struct{})
+	f.set(func(f *faults) { f.syncBlock = block })
+	for i := n / 3; i < 2*n/3; i++ {
+		appendOne(i)
+	}
+	waitFor(t, "appends to time out behind a hung sync", func() bool { return timedOut.Load() > 0 })
+	f.set(func(f *faults) { f.syncBlock = nil })
+	close(block)
+	for i := 2 * n / 3; i < n; i++ {
+		appendOne(i)
+	}
+	if err := l.Close(); err != nil { // completes what is still pending
+		t.Fatal(err)
+	}
+	for i := range calls {
+		if c := calls[i].Load(); c != 1 {
+			t.Fatalf("append %d completed %d times", i, c)
+		}
+	}
+	if ok.Load()+timedOut.Load() != n {
+		t.Fatalf("%d durable + %d timed out, want %d in all", ok.Load(), timedOut.Load(), n)
 	}
 }
