@@ -18,7 +18,8 @@
 //     NewScanner, ConfirmedOffset / ConfirmedSignal for the dispatcher,
 //     Checkpoint, Recovery, Stats, DeleteExpired, Close.
 //   - Errors: ErrFlushTimeout (RocketMQ FLUSH_DISK_TIMEOUT), ErrMessageTooLarge,
-//     ErrClosed, ...; *IOError (sticky write/sync failures), *CorruptionError.
+//     ErrQueueID, ErrClosed, ...; *IOError (sticky write/sync failures),
+//     *CorruptionError.
 //
 // # On disk
 //
@@ -121,8 +122,12 @@
 //     the disk out of order; truncated and reported (DiscardedFrom).
 //
 // Then everything from the scan start is fdatasynced, so the flushed offset
-// equals the recovered end. Records before the safe point were synced and
-// checkpointed earlier and are not re-read. The checkpoint is written every
+// equals the recovered end, and the checkpoint is rewritten with it (when
+// the disk lost synced data the old one claims more than the log holds).
+// Records before the safe point were synced and checkpointed earlier and
+// are not re-read. A segment file past a gap whose first bytes are zero is
+// one the preparer made before recovery cut the log back: Open deletes it;
+// any other gap fails with ErrSegmentGap. The checkpoint is written every
 // CheckpointInterval and at Close, only ever with an offset already synced.
 //
 // # Retention
