@@ -154,6 +154,13 @@ func (l *CommitLog) recover(clean bool) error {
 	if err := l.syncFrom(rep.ScanFrom); err != nil {
 		return err
 	}
+	if ts == 0 {
+		// No record in the scanned segments (the log ends at a segment
+		// start): keep the store time the checkpoint had rather than
+		// record 0, which would send an abnormal recovery of the consume
+		// queues back to the start of the log.
+		ts = l.ckp.PhysicMsgTimestamp()
+	}
 	l.recovery = rep
 	l.mu.wb.next = rep.End
 	l.flushedTs.Store(ts)

@@ -248,3 +248,30 @@ func TestOpenDeletesUnusedPreparedSegmentAfterGap(t *testing.T) {
 		t.Fatalf("Open with a written segment after a gap: %v, want ErrSegmentGap", err)
 	}
 }
+
+// When recovery finds no record in the segments it scans (here the last
+// segment's records were all lost), the checkpoint keeps a store time
+// instead of being rewritten with 0, which would make the next abnormal
+// recovery of the consume queues re-dispatch the whole log.
+func TestRecoverWithoutRecordsKeepsCheckpointTime(t *testing.T) {
+	cfg := testConfig(t, SyncFlush)
+	msgs := writeLog(t, cfg, 4000) // into the second segment
+	first := -1
+	for i := range msgs {
+		if msgs[i].PhysicalOffset >= cfg.MappedFileSizeCommitLog {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		t.Fatal("the log did not roll over")
+	}
+	damage(t, cfg, msgs[first].PhysicalOffset, make([]byte, end(&msgs[len(msgs)-1])-msgs[first].PhysicalOffset))
+	l := openTestLog(t, cfg)
+	if rep := l.Recovery(); rep.End != cfg.MappedFileSizeCommitLog || rep.Records != 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	if got := l.Checkpoint().PhysicMsgTimestamp(); got == 0 {
+		t.Fatal("checkpoint store time reset to 0")
+	}
+}
