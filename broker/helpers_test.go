@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2/rlog"
-	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/namesrv"
 	"github.com/fastmq/fastmq/netpoll"
 	"github.com/fastmq/fastmq/protocol"
@@ -72,8 +71,6 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
-var _ = mmapstore.SyncFlush
 
 // clientConn is a remoting client with its own connection that records the
 // NOTIFY_CONSUMER_IDS_CHANGED requests the broker sends it.

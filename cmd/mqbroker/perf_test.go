@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -104,7 +103,6 @@ func TestPerfOfficialClient(t *testing.T) {
 			}
 			d := time.Since(start)
 			t.Logf("%s push consume: %d of %d msgs in %v: %.0f msgs/s", flush, got.Load(), total, d.Round(time.Millisecond), float64(got.Load())/d.Seconds())
-			fmt.Fprint(os.Stderr, "")
 		})
 	}
 }
