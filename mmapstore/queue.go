@@ -62,6 +62,7 @@ type SegmentQueue struct {
 	flushedOff atomic.Int64 // bytes below are synced; stored under flushMu
 
 	flushMu sync.Mutex // serializes Flush's syncs; appenders never take it
+	syncErr error      // first failed sync; guarded by flushMu; sticky
 
 	prep          *preparer // nil unless cfg.Prepare
 	closed        atomic.Bool
@@ -346,7 +347,8 @@ func (q *SegmentQueue) writable(offset int64) (*segment, error) {
 
 // Flush syncs every segment that holds bytes between FlushedOffset and
 // WriteOffset, then advances FlushedOffset. Concurrent Flush calls run one
-// after the other.
+// after the other. A failed sync is sticky: every later Flush returns it
+// and FlushedOffset no longer moves.
 func (q *SegmentQueue) Flush() error {
 	q.flushMu.Lock()
 	defer q.flushMu.Unlock()
@@ -358,6 +360,11 @@ func (q *SegmentQueue) Flush() error {
 // It returns the new flushed offset.
 func (q *SegmentQueue) flushLocked(target int64) (int64, error) {
 	from := q.flushedOff.Load()
+	if q.syncErr != nil {
+		// The kernel may have dropped the pages the failed sync was
+		// writing; a later sync that succeeds proves nothing about them.
+		return from, q.syncErr
+	}
 	if target <= from {
 		return from, nil
 	}
@@ -381,6 +388,7 @@ func (q *SegmentQueue) flushLocked(target int64) (int64, error) {
 		next := s.end()
 		s.release()
 		if err != nil {
+			q.syncErr = err
 			return from, err
 		}
 		off = next

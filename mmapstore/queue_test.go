@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -257,5 +258,35 @@ func TestSegmentQueueFlushAfterDeletingUnflushedSegments(t *testing.T) {
 	}
 	if err := q.Close(); err != nil {
 		t.Fatalf("close: %v", err)
+	}
+}
+
+// A failed sync is sticky for a SegmentQueue too (consume queues): a later
+// sync that succeeds may not have written the pages the failed one lost,
+// so Flush keeps failing and FlushedOffset stays where it was.
+func TestSegmentQueueFailedSyncIsSticky(t *testing.T) {
+	var f faults
+	q := openTestQueue(t, t.TempDir(), QueueConfig{}.withOps(f.ops()))
+	if _, err := q.Append(entry(0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	synced := q.FlushedOffset()
+	if _, err := q.Append(entry(1)); err != nil {
+		t.Fatal(err)
+	}
+	f.set(func(f *faults) { f.syncErr = syscall.EIO })
+	first := q.Flush()
+	if !errors.Is(first, syscall.EIO) {
+		t.Fatalf("flush with failing sync: %v", first)
+	}
+	f.set(func(f *faults) { f.syncErr = nil })
+	if err := q.Flush(); err != first {
+		t.Fatalf("flush after a failed sync: %v, want the sticky %v", err, first)
+	}
+	if q.FlushedOffset() != synced {
+		t.Fatalf("flushed offset moved from %d to %d past a failed sync", synced, q.FlushedOffset())
 	}
 }
