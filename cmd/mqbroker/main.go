@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -45,6 +46,7 @@ type options struct {
 	namesrvAddr string
 	storeDir    string
 	verbose     bool
+	cpuProfile  string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -59,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.namesrvAddr, "namesrv-listen", "", "standalone NameServer listen address (default :9876; port 0 picks one)")
 	fs.StringVar(&o.storeDir, "store", "", "storePathRootDir (overrides broker.conf)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -136,6 +139,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		printConfig(stdout, &eff)
 		return nil
 	}
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	var ns *namesrv.Server
 	if o.standalone {
 		if ns, err = startNamesrv(o, log); err != nil {
@@ -172,6 +182,22 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	}
 	log.Info("broker stopped cleanly")
 	return nil
+}
+
+// startCPUProfile profiles the process into path until the returned stop.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func startNamesrv(o *options, log *slog.Logger) (*namesrv.Server, error) {

@@ -58,8 +58,11 @@ func startStandalone(t *testing.T, store string, conf ...string) *proc {
 	if err := os.WriteFile(confPath, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(binPath, "--standalone", "-c", confPath, "--store", store, "--listen", "127.0.0.1:0",
-		"--namesrv-listen", "127.0.0.1:0")
+	args := []string{"--standalone", "-c", confPath, "--store", store, "--listen", "127.0.0.1:0", "--namesrv-listen", "127.0.0.1:0"}
+	if prof := os.Getenv("FASTMQ_BROKER_CPUPROFILE"); prof != "" {
+		args = append(args, "--cpuprofile", prof) // for profiling TestPerfOfficialClient
+	}
+	cmd := exec.Command(binPath, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,8 @@ func TestPerfOfficialClient(t *testing.T) {
 			}
 			d := time.Since(start)
 			t.Logf("%s push consume: %d of %d msgs in %v: %.0f msgs/s", flush, got.Load(), total, d.Round(time.Millisecond), float64(got.Load())/d.Seconds())
+			c.Shutdown()
+			p.stop(t, syscall.SIGTERM) // a clean stop writes --cpuprofile
 		})
 	}
 }
