@@ -275,3 +275,62 @@ func TestRecoverWithoutRecordsKeepsCheckpointTime(t *testing.T) {
 		t.Fatal("checkpoint store time reset to 0")
 	}
 }
+
+// Power loss under async flush: the checkpoint lags (its flushed offset is
+// in the first segment) and the page cache reached the disk page by page,
+// out of order, so a page in the middle of the second segment is missing
+// while later pages and the third segment are there. Recovery keeps every
+// record before the hole, drops the rest (reported, not corruption), zeroes
+// the dropped bytes and deletes the later segment, and the log goes on.
+func TestRecoverAsyncPowerLossAcrossSegments(t *testing.T) {
+	cfg := testConfig(t, AsyncFlush)
+	msgs := writeLog(t, cfg, 6000) // about 2.4 segments of 1 MiB
+	seg := cfg.MappedFileSizeCommitLog
+	if last := msgs[len(msgs)-1].PhysicalOffset; last < 2*seg {
+		t.Fatalf("log ends at %d, want 3 segments", last)
+	}
+	ckp, err := openCheckpoint(osFileOps(), filepath.Join(cfg.StorePathRootDir, "checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckp.masterFlushedOffset.Store(end(&msgs[10]))
+	if err := ckp.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	ckp.close()
+	if err := os.WriteFile(filepath.Join(cfg.StorePathRootDir, "abort"), []byte("1"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hole := seg + seg/2 - (seg+seg/2)%pageSize // a page in the middle of segment 1
+	damage(t, cfg, hole, make([]byte, pageSize))
+	firstLost := -1
+	for i := range msgs {
+		if end(&msgs[i]) > hole {
+			firstLost = i
+			break
+		}
+	}
+	l := openTestLog(t, cfg)
+	rep := l.Recovery()
+	if rep.CleanShutdown || rep.End != msgs[firstLost].PhysicalOffset || rep.DiscardedFrom <= rep.End || rep.TornAt != -1 {
+		t.Fatalf("report %+v, want end %d and records dropped after it", rep, msgs[firstLost].PhysicalOffset)
+	}
+	for i := range msgs[:firstLost] {
+		checkStored(t, l, &msgs[i])
+	}
+	if segs := l.q.Segments(); len(segs) != 2 {
+		t.Fatalf("segments %v after recovery, want the third one deleted", segs)
+	}
+	m := testMessage(9999, 300)
+	if err := l.Append(&m, nil); err != nil || m.PhysicalOffset != rep.End {
+		t.Fatalf("append after recovery at %d: %v", m.PhysicalOffset, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2 := openTestLog(t, cfg)
+	if rep := l2.Recovery(); rep.End != end(&m) || rep.DiscardedFrom != -1 || rep.TornAt != -1 {
+		t.Fatalf("second recovery %+v: dropped bytes were not zeroed", rep)
+	}
+	checkStored(t, l2, &m)
+}
