@@ -98,3 +98,37 @@ func TestRetentionDeletesOnlyExpiredSegmentsAndWaitsForReaders(t *testing.T) {
 	}
 	checkStored(t, l, &m)
 }
+
+// Forced retention (disk nearly full) can delete segments the async flusher
+// has not synced yet. The next flush must go on from the oldest segment
+// left instead of failing, which made the error sticky and stopped every
+// later append.
+func TestRetentionOfUnflushedSegmentsKeepsLogWritable(t *testing.T) {
+	cfg := testConfig(t, AsyncFlush).withDiskUsage(func(string) (int, error) { return 90, nil })
+	cfg.FlushIntervalCommitLog = time.Hour // nothing is synced behind the test's back
+	cfg.CleanResourceInterval = time.Hour
+	l := openTestLog(t, cfg)
+	for i := range 3000 { // about 5 segments, none synced
+		m := testMessage(i, 1500)
+		if err := l.Append(&m, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if l.FlushedOffset() != 0 {
+		t.Fatalf("flushed offset %d before any flush", l.FlushedOffset())
+	}
+	if n, err := l.DeleteExpired(); err != nil || n == 0 {
+		t.Fatalf("forced clean deleted %d: %v", n, err)
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatalf("flush after deleting unsynced segments: %v", err)
+	}
+	if l.FlushedOffset() != l.MaxOffset() {
+		t.Fatalf("flushed %d of %d", l.FlushedOffset(), l.MaxOffset())
+	}
+	m := testMessage(5000, 100)
+	if err := l.Append(&m, nil); err != nil {
+		t.Fatalf("append after retention and flush: %v", err)
+	}
+	checkStored(t, l, &m)
+}
