@@ -180,6 +180,9 @@ func (b *Broker) addSystemTopics() {
 	} else {
 		b.topics.delete(TopicAutoCreate)
 	}
+	q := int32(b.cfg.DefaultTopicQueueNums)
+	b.topics.ensure(protocol.TopicConfig{TopicName: b.replyTopic(), ReadQueueNums: q, WriteQueueNums: q,
+		Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})
 	for _, name := range []string{TopicTransHalf, TopicTransOp} {
 		b.topics.ensure(protocol.TopicConfig{TopicName: name, ReadQueueNums: 1, WriteQueueNums: 1,
 			Perm: protocol.PermRead | protocol.PermWrite, TopicFilterType: protocol.TopicFilterSingleTag})

@@ -15,6 +15,8 @@ func (b *Broker) register(srv *netpoll.Server) {
 		protocol.ReqSendMessage:                   b.handleSend,                   // send.go
 		protocol.ReqSendMessageV2:                 b.handleSend,                   // send.go
 		protocol.ReqSendBatchMessage:              b.handleSend,                   // send.go
+		protocol.ReqSendReplyMessage:              b.handleSendReply,              // reply.go
+		protocol.ReqSendReplyMessageV2:            b.handleSendReply,              // reply.go
 		protocol.ReqPullMessage:                   b.handlePull,                   // pull.go
 		protocol.ReqQueryConsumerOffset:           b.handleQueryOffset,            // offset.go
 		protocol.ReqUpdateConsumerOffset:          b.handleUpdateOffset,           // offset.go

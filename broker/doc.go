@@ -40,6 +40,7 @@
 //	admin.go         UPDATE_AND_CREATE_TOPIC (17), DELETE_TOPIC_IN_BROKER (215),
 //	                 GET_ALL_TOPIC_CONFIG (21), GET_ALL_SUBSCRIPTIONGROUP_CONFIG (201)
 //	reset.go         INVOKE_BROKER_TO_RESET_OFFSET (222) → RESET_CONSUMER_CLIENT_OFFSET (220)
+//	reply.go         SEND_REPLY_MESSAGE (324/325) → PUSH_REPLY_MESSAGE_TO_CLIENT (326)
 //	callconsumer.go  GET_CONSUMER_RUNNING_INFO (307), CONSUME_MESSAGE_DIRECTLY (309): forwarded to the client
 //	topics.go        the topic table, config/topics.json
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
@@ -103,7 +104,7 @@
 // # Not yet
 //
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
-// ASYNC_MASTER), SQL92 filters (refused with a clear error), request-reply
-// (SEND_REPLY_MESSAGE), the statistics admin calls (GET_CONSUME_STATS,
+// ASYNC_MASTER), SQL92 filters (refused with a clear error), storing reply
+// messages (they are only pushed), the statistics admin calls (GET_CONSUME_STATS,
 // GET_TOPIC_STATS_INFO, GET_BROKER_RUNTIME_INFO, connection lists).
 package broker

@@ -87,6 +87,11 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		b.replyError(c, req, err)
 		return
 	}
+	if v, ok := protocol.PropertyValue(bytesOf(h.Properties), protocol.PropertyMessageReplyToClient); ok && len(v) > 0 {
+		// A request of request-reply: its replies are pushed on this
+		// connection, even before the client's first heartbeat.
+		b.clients.rememberRequester(string(v), c)
+	}
 	op.reply = c.Defer(req)
 	op.pending.Store(2) // the handler's count and the store's completion
 	if op.createdTopic {
