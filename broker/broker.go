@@ -59,6 +59,9 @@ type Broker struct {
 	hostFlags int32  // SysFlagStoreHostV6 or 0
 
 	queueRR    atomic.Uint32 // round robin for sends without a queue id
+	putCount   atomic.Int64  // messages stored since Start (runtime info)
+	getCount   atomic.Int64  // messages pulled since Start (runtime info)
+	bootTime   time.Time     // set by Open
 	regSignal  chan struct{} // capacity 1: register now
 	regMu      sync.Mutex    // guards regWaiters
 	regWaiters []func()      // run after the next registration
@@ -83,7 +86,7 @@ func Open(cfg Config) (*Broker, error) {
 		return nil, err
 	}
 	levels, _ := ParseDelayLevels(cfg.MessageDelayLevel)
-	b := &Broker{cfg: cfg, log: cfg.Logger, levels: levels,
+	b := &Broker{cfg: cfg, log: cfg.Logger, levels: levels, bootTime: time.Now(),
 		regSignal: make(chan struct{}, 1), stop: make(chan struct{}), drained: make(chan struct{}, 1)}
 	b.topics = newTopicTable()
 	b.groups = newGroupTable(!cfg.DisableAutoCreateSubscriptionGroup)

@@ -23,12 +23,16 @@ type consumerGroup struct {
 	clients map[string]*clientChannel // by client id, exactly as the heartbeat gave it
 	subs    map[string]*subscription  // by topic
 	model   string
+	// consumeType and fromWhere as the last heartbeat gave them.
+	consumeType, fromWhere string
 }
 
 type clientChannel struct {
 	id       string
 	conn     *netpoll.Conn
 	lastSeen time.Time
+	language string // from the heartbeat's header
+	version  int32
 }
 
 func newClientTable() *clientTable {
@@ -37,7 +41,7 @@ func newClientTable() *clientTable {
 
 // heartbeat registers or refreshes clientID in the group described by cd
 // and reports whether the group's membership or subscriptions changed.
-func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protocol.ConsumerData, now time.Time) bool {
+func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protocol.ConsumerData, lang string, version int32, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	g, ok := t.groups[cd.GroupName]
@@ -45,11 +49,11 @@ func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protoco
 		g = &consumerGroup{name: cd.GroupName, clients: make(map[string]*clientChannel), subs: make(map[string]*subscription)}
 		t.groups[cd.GroupName] = g
 	}
-	g.model = cd.MessageModel
+	g.model, g.consumeType, g.fromWhere = cd.MessageModel, cd.ConsumeType, cd.ConsumeFromWhere
 	changed := false
 	ch, ok := g.clients[clientID]
 	if !ok || ch.conn != conn {
-		g.clients[clientID] = &clientChannel{id: clientID, conn: conn, lastSeen: now}
+		g.clients[clientID] = &clientChannel{id: clientID, conn: conn, lastSeen: now, language: lang, version: version}
 		changed = true
 	} else {
 		ch.lastSeen = now

@@ -39,6 +39,10 @@ func (b *Broker) register(srv *netpoll.Server) {
 		protocol.ReqGetAllSubscriptionGroupConfig: b.handleAllGroupConfig,         // admin.go
 		protocol.ReqInvokeBrokerToResetOffset:     b.handleResetOffset,            // reset.go
 		protocol.ReqGetConsumerRunningInfo:        b.handleConsumerRunningInfo,    // callconsumer.go
+		protocol.ReqGetBrokerRuntimeInfo:          b.handleBrokerRuntimeInfo,      // stats.go
+		protocol.ReqGetTopicStatsInfo:             b.handleTopicStats,             // stats.go
+		protocol.ReqGetConsumeStats:               b.handleConsumeStats,           // stats.go
+		protocol.ReqGetConsumerConnectionList:     b.handleConsumerConnections,    // stats.go
 		protocol.ReqConsumeMessageDirectly:        b.handleConsumeMessageDirectly, // callconsumer.go
 	}
 	for code, h := range table {

@@ -42,6 +42,8 @@
 //	reset.go         INVOKE_BROKER_TO_RESET_OFFSET (222) → RESET_CONSUMER_CLIENT_OFFSET (220)
 //	reply.go         SEND_REPLY_MESSAGE (324/325) → PUSH_REPLY_MESSAGE_TO_CLIENT (326)
 //	callconsumer.go  GET_CONSUMER_RUNNING_INFO (307), CONSUME_MESSAGE_DIRECTLY (309): forwarded to the client
+//	stats.go         GET_BROKER_RUNTIME_INFO (28), GET_TOPIC_STATS_INFO (202),
+//	                 GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208)
 //	topics.go        the topic table, config/topics.json
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
 //	persist.go       off-loop writers of the config files
@@ -105,6 +107,6 @@
 //
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
 // ASYNC_MASTER), SQL92 filters (refused with a clear error), storing reply
-// messages (they are only pushed), the statistics admin calls (GET_CONSUME_STATS,
-// GET_TOPIC_STATS_INFO, GET_BROKER_RUNTIME_INFO, connection lists).
+// messages (they are only pushed), producer connection lists and TPS
+// figures in the statistics.
 package broker

@@ -597,3 +597,59 @@ func TestGroupsAndRetryTopicsPersist(t *testing.T) {
 		t.Fatal("retry topic lost across restart")
 	}
 }
+
+// TestStatsAdminCalls covers GET_BROKER_RUNTIME_INFO, GET_TOPIC_STATS_INFO,
+// GET_CONSUME_STATS and GET_CONSUMER_CONNECTION_LIST.
+func TestStatsAdminCalls(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	addr := b.ListenAddr()
+	for i := 0; i < 3; i++ {
+		if resp := invoke(t, addr, sendRequest("TopicS", []byte("s"))); resp.Code != 0 {
+			t.Fatal(resp.Remark)
+		}
+	}
+	waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicS") == 3 })
+	b.offsets.commit("g-s", "TopicS", 0, 2)
+	cl := netpollClient(t, make(chan string, 4))
+	hb := protocol.NewRequest(protocol.ReqHeartBeat)
+	hb.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: "c@9", ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "g-s", ConsumeType: protocol.ConsumePassively, MessageModel: protocol.MessageModelClustering,
+		ConsumeFromWhere: protocol.ConsumeFromFirstOffset, SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "TopicS", SubString: "a || b"}}}}})
+	if resp := cl.invoke(t, addr, hb); resp.Code != 0 {
+		t.Fatal(resp.Remark)
+	}
+	call := func(code protocol.RequestCode, kv ...string) *protocol.Command {
+		req := protocol.NewRequest(code)
+		for i := 0; i+1 < len(kv); i += 2 {
+			req.AddExtField(kv[i], kv[i+1])
+		}
+		resp := invoke(t, addr, req)
+		if resp.Code != 0 {
+			t.Fatalf("%v: %d %s", code, resp.Code, resp.Remark)
+		}
+		return resp
+	}
+	kv, err := protocol.DecodeKVTable(call(protocol.ReqGetBrokerRuntimeInfo).Body)
+	if err != nil || kv["msgPutTotalTodayNow"] != "3" || kv["commitLogMaxOffset"] == "0" {
+		t.Fatalf("runtime info %v %v", kv, err)
+	}
+	stats := string(call(protocol.ReqGetTopicStatsInfo, "topic", "TopicS").Body)
+	if !strings.Contains(stats, `{"brokerName":"broker-t","queueId":0,"topic":"TopicS"}:{"lastUpdateTimestamp":`) ||
+		!strings.Contains(stats, `"maxOffset":3,"minOffset":0}`) {
+		t.Fatalf("topic stats %s", stats)
+	}
+	consume := string(call(protocol.ReqGetConsumeStats, "consumerGroup", "g-s", "topic", "TopicS").Body)
+	if !strings.Contains(consume, `"queueId":0,"topic":"TopicS"}:{"brokerOffset":3,"consumerOffset":2,`) {
+		t.Fatalf("consume stats %s", consume)
+	}
+	conns := string(call(protocol.ReqGetConsumerConnectionList, "consumerGroup", "g-s").Body)
+	if !strings.Contains(conns, `"clientId":"c@9"`) || !strings.Contains(conns, `"subString":"a || b"`) ||
+		!strings.Contains(conns, `"messageModel":"CLUSTERING"`) {
+		t.Fatalf("connections %s", conns)
+	}
+	req := protocol.NewRequest(protocol.ReqGetConsumerConnectionList)
+	req.AddExtField("consumerGroup", "nobody")
+	if resp := invoke(t, addr, req); resp.Code != int32(protocol.RespConsumerNotOnline) {
+		t.Fatalf("offline group: %d", resp.Code)
+	}
+}

@@ -37,7 +37,7 @@ func (b *Broker) handleHeartbeat(c *netpoll.Conn, req *protocol.Command) {
 		if _, ok := b.groups.ensure(cd.GroupName); ok {
 			b.ensureRetryTopic(RetryPrefix + cd.GroupName)
 		}
-		if b.clients.heartbeat(hb.ClientID, c, cd, now) {
+		if b.clients.heartbeat(hb.ClientID, c, cd, req.Language.String(), req.Version, now) {
 			b.log.Info("consumer group changed", "group", cd.GroupName, "client", hb.ClientID, "remote", c.RemoteAddr())
 			b.notifyGroup(cd.GroupName)
 		}

@@ -197,6 +197,7 @@ scan:
 	}
 	res.next = cq
 	res.code = protocol.RespSuccess
+	b.getCount.Add(int64(len(op.bufs)))
 	if len(op.bufs) == 0 {
 		res.code = protocol.RespPullRetryImmediately
 		if cq == a.offset { // nothing readable at all

@@ -116,6 +116,7 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		b.afterRegister(op.countDownFn)
 	}
 	op.recordResult()
+	b.putCount.Add(int64(len(op.msgs)))
 	if op.noWait && !op.createdTopic {
 		// WAIT=false: answer now, before the flush policy is met (J4
 		// isWaitStoreMsgOK); the completion only finishes the op.
