@@ -81,3 +81,12 @@ func TestAdminCallsForwardedToConsumer(t *testing.T) {
 	b := startBroker(t, testConfig(t.TempDir(), ns))
 	runClient(t, "callConsumer", ns, b.ListenAddr())
 }
+
+// TestBigMessageRoundTrip: a 3 MiB body through send, store and pull.
+func TestBigMessageRoundTrip(t *testing.T) {
+	ns := startNamesrv(t)
+	cfg := testConfig(t.TempDir(), ns)
+	cfg.MappedFileSizeCommitLog = 64 << 20
+	b := startBroker(t, cfg)
+	runClient(t, "bigMessage", ns, b.ListenAddr())
+}
