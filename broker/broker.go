@@ -170,6 +170,7 @@ func (b *Broker) loadConfigs() error {
 	b.groups.persist = newPersister(filepath.Join(dir, "subscriptionGroup.json"), 0, b.log, b.groups.encode)
 	b.offsets.persist = newPersister(filepath.Join(dir, "consumerOffset.json"), b.cfg.FlushConsumerOffsetInterval, b.log, b.offsets.encode)
 	b.persists = []*persister{b.topics.persist, b.groups.persist, b.offsets.persist}
+	b.topics.persist.mark() // write the system topics of a fresh store
 	return nil
 }
 
