@@ -90,3 +90,14 @@ func TestBigMessageRoundTrip(t *testing.T) {
 	b := startBroker(t, cfg)
 	runClient(t, "bigMessage", ns, b.ListenAddr())
 }
+
+// TestNamespacedClients: the official client with a namespace produces and
+// consumes.
+func TestNamespacedClients(t *testing.T) {
+	ns := startNamesrv(t)
+	b := startBroker(t, testConfig(t.TempDir(), ns))
+	runClient(t, "namespace", ns, b.ListenAddr())
+	if n := storedCount(b, "ns1%TopicNs"); n != 20 {
+		t.Fatalf("%d messages in ns1%%TopicNs", n)
+	}
+}
