@@ -68,9 +68,7 @@ func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protoco
 			old.version = sd.SubVersion
 			continue
 		}
-		sub := parseSubscription(sd.Topic, sd.SubString, sd.SubVersion)
-		sub.sql92 = sd.ExpressionType == protocol.ExpressionTypeSQL92
-		g.subs[sd.Topic] = sub
+		g.subs[sd.Topic] = newSubscription(sd.Topic, sd.SubString, sd.ExpressionType, sd.SubVersion)
 		changed = true
 	}
 	return changed

@@ -282,3 +282,57 @@ func scenarioNamespace(ctx context.Context, env scenarioEnv) error {
 	defer stop()
 	return waitUntil(ctx, 60*time.Second, "namespaced messages", func() bool { return r.count() == 20 })
 }
+
+func init() { scenarios["sql92"] = scenarioSQL92 }
+
+// scenarioSQL92: a push consumer with an SQL92 selector gets only the
+// messages whose properties match.
+func scenarioSQL92(ctx context.Context, env scenarioEnv) error {
+	p, err := startProducer(env.ns, "p-sql")
+	if err != nil {
+		return err
+	}
+	defer p.Shutdown()
+	for i := 0; i < 20; i++ {
+		m := primitive.NewMessage("TopicSQL92", []byte(fmt.Sprintf("sql-%d", i))).WithTag("T")
+		m.WithProperty("n", fmt.Sprint(i))
+		if _, err := p.SendSync(ctx, m); err != nil {
+			return err
+		}
+	}
+	r := newReceived()
+	c, err := consumer.NewPushConsumer(consumer.WithNameServer(primitive.NamesrvAddr{env.ns}), consumer.WithGroupName("cg-sql"),
+		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset))
+	if err != nil {
+		return err
+	}
+	err = c.Subscribe("TopicSQL92", consumer.MessageSelector{Type: consumer.SQL92, Expression: "n >= 15 AND TAGS = 'T'"},
+		func(_ context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			for _, m := range msgs {
+				r.got[string(m.Body)]++
+			}
+			return consumer.ConsumeSuccess, nil
+		})
+	if err != nil {
+		return err
+	}
+	if err := c.Start(); err != nil {
+		return err
+	}
+	defer c.Shutdown()
+	if err := waitUntil(ctx, 60*time.Second, "the matching messages", func() bool { return r.count() >= 5 }); err != nil {
+		return fmt.Errorf("%w: got %d", err, r.count())
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for body := range r.got {
+		var n int
+		fmt.Sscanf(body, "sql-%d", &n)
+		if n < 15 {
+			return fmt.Errorf("got %s, which does not match n >= 15", body)
+		}
+	}
+	return nil
+}

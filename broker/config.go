@@ -102,6 +102,9 @@ type Config struct {
 	// MaxHashSlotNum / MaxIndexNum shape the key-index files; defaults are
 	// index's (5,000,000 / 20,000,000).
 	MaxHashSlotNum, MaxIndexNum int
+	// EnablePropertyFilter allows SQL92 subscriptions (RocketMQ
+	// enablePropertyFilter, default false: they are refused).
+	EnablePropertyFilter bool
 	// DisableMessageIndex is messageIndexEnable=false.
 	DisableMessageIndex bool
 	// RegionID is returned as MSG_REGION; default DefaultRegion.

@@ -21,7 +21,8 @@
 //	errors.go        sentinel errors and their mapping to response codes
 //	send.go          SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320)
 //	batch.go         the batch body decoder
-//	pull.go          PULL_MESSAGE (11), tag filters
+//	pull.go          PULL_MESSAGE (11), tag filters, SQL92 filters (internal/sqlfilter,
+//	                 with enablePropertyFilter)
 //	longpoll.go      held pulls, woken by the dispatcher's Arrived hook
 //	coldread.go      pulls of probably-uncached data served off the event loops
 //	offset.go        QUERY/UPDATE_CONSUMER_OFFSET (14/15), GET_MAX/MIN_OFFSET (30/31),
@@ -106,7 +107,8 @@
 // # Not yet
 //
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
-// ASYNC_MASTER), SQL92 filters (refused with a clear error), storing reply
+// ASYNC_MASTER), the bloom-filter bitmap that J4 keeps to skip SQL92
+// evaluation (every candidate record's properties are evaluated), storing reply
 // messages (they are only pushed), producer connection lists and TPS
 // figures in the statistics.
 package broker

@@ -11,19 +11,21 @@ import (
 // Errors the processors return; respCode maps each to the response code the
 // client sees (style.md rule 18: one place).
 var (
-	ErrConfig            = errors.New("broker: invalid config")
-	ErrClosed            = errors.New("broker: closed")
-	ErrStoreLocked       = errors.New("broker: store is in use by another broker (lock file held)")
-	ErrTopicNotExist     = errors.New("broker: topic does not exist")
-	ErrTopicNoPermission = errors.New("broker: topic is not writable or readable here")
-	ErrSystemTopic       = errors.New("broker: topic is a system topic and cannot be sent to")
-	ErrQueueID           = errors.New("broker: queue id out of range")
-	ErrMessageIllegal    = errors.New("broker: message illegal")
-	ErrBodyTooLarge      = errors.New("broker: message body larger than maxMessageSize")
-	ErrBadBatch          = errors.New("broker: malformed batch body")
-	ErrGroupNotExist     = errors.New("broker: subscription group does not exist")
-	ErrMessageNotFound   = errors.New("broker: no message at this offset")
-	ErrBadRequest        = errors.New("broker: malformed request")
+	ErrConfig             = errors.New("broker: invalid config")
+	ErrClosed             = errors.New("broker: closed")
+	ErrStoreLocked        = errors.New("broker: store is in use by another broker (lock file held)")
+	ErrTopicNotExist      = errors.New("broker: topic does not exist")
+	ErrTopicNoPermission  = errors.New("broker: topic is not writable or readable here")
+	ErrSystemTopic        = errors.New("broker: topic is a system topic and cannot be sent to")
+	ErrQueueID            = errors.New("broker: queue id out of range")
+	ErrMessageIllegal     = errors.New("broker: message illegal")
+	ErrBodyTooLarge       = errors.New("broker: message body larger than maxMessageSize")
+	ErrBadBatch           = errors.New("broker: malformed batch body")
+	ErrGroupNotExist      = errors.New("broker: subscription group does not exist")
+	ErrMessageNotFound    = errors.New("broker: no message at this offset")
+	ErrBadRequest         = errors.New("broker: malformed request")
+	ErrSubscriptionParse  = errors.New("broker: subscription expression does not parse")
+	ErrFilterDataNotExist = errors.New("broker: filter data not registered by a heartbeat yet")
 )
 
 // respCode maps an error from a processor or the store to a response code.
@@ -56,6 +58,10 @@ func errCode(err error) protocol.ResponseCode {
 		return protocol.RespServiceNotAvailable
 	case errors.Is(err, ErrGroupNotExist):
 		return protocol.RespSubscriptionGroupNotExist
+	case errors.Is(err, ErrSubscriptionParse):
+		return protocol.RespSubscriptionParseFailed
+	case errors.Is(err, ErrFilterDataNotExist):
+		return protocol.RespFilterDataNotExist
 	case errors.As(err, &he), errors.Is(err, ErrBadRequest):
 		return protocol.RespSystemError
 	}

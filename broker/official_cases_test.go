@@ -101,3 +101,13 @@ func TestNamespacedClients(t *testing.T) {
 		t.Fatalf("%d messages in ns1%%TopicNs", n)
 	}
 }
+
+// TestSQL92Consumer: the official push consumer's SQL92 selector filters on
+// the broker (enablePropertyFilter=true).
+func TestSQL92Consumer(t *testing.T) {
+	ns := startNamesrv(t)
+	cfg := testConfig(t.TempDir(), ns)
+	cfg.EnablePropertyFilter = true
+	b := startBroker(t, cfg)
+	runClient(t, "sql92", ns, b.ListenAddr())
+}

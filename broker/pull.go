@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fastmq/fastmq/broker/internal/sqlfilter"
 	"github.com/fastmq/fastmq/index"
 	"github.com/fastmq/fastmq/mmapstore"
 	"github.com/fastmq/fastmq/netpoll"
@@ -122,17 +123,23 @@ func (b *Broker) pullArgs(h *protocol.PullMessageRequestHeader) (pullArgs, error
 	}
 	a := pullArgs{group: h.ConsumerGroup, topic: h.Topic, queueID: h.QueueID, offset: h.QueueOffset, maxNums: h.MaxMsgNums}
 	if h.SysFlag&protocol.PullSysFlagSubscription != 0 {
-		if h.ExpressionType == protocol.ExpressionTypeSQL92 {
-			return a, fmt.Errorf("pull from %s: SQL92 filtering is not supported: %w", h.Topic, ErrBadRequest)
-		}
-		a.filter = parseSubscription(h.Topic, h.Subscription, 0)
+		a.filter = newSubscription(h.Topic, h.Subscription, h.ExpressionType, 0)
 	} else {
 		// Without a registered subscription (a pull racing the first
 		// heartbeat after a restart) every message is sent: the Go client
-		// filters tags again by their text.
+		// filters tags again by their text. SQL92 is the exception: the
+		// client does not filter it, so the pull waits for the heartbeat.
 		a.filter = b.clients.filter(h.ConsumerGroup, h.Topic)
-		if a.filter != nil && a.filter.sql92 {
-			return a, fmt.Errorf("pull from %s: SQL92 filtering is not supported: %w", h.Topic, ErrBadRequest)
+		if a.filter == nil && h.ExpressionType == protocol.ExpressionTypeSQL92 {
+			return a, fmt.Errorf("pull from %s: no SQL92 filter data from a heartbeat of %s yet: %w", h.Topic, h.ConsumerGroup, ErrFilterDataNotExist)
+		}
+	}
+	if a.filter != nil && a.filter.sql92 {
+		switch {
+		case !b.cfg.EnablePropertyFilter:
+			return a, fmt.Errorf("The broker does not support consumer to filter message by SQL92 (enablePropertyFilter=false): %w", ErrBadRequest)
+		case a.filter.sqlErr != nil:
+			return a, fmt.Errorf("pull from %s: %w: %w", h.Topic, ErrSubscriptionParse, a.filter.sqlErr)
 		}
 	}
 	if a.filter != nil && a.filter.all {
@@ -174,7 +181,7 @@ scan:
 			break
 		}
 		for _, e := range entries {
-			if e.Filler() || (a.filter != nil && !a.filter.match(e.TagsCode)) {
+			if e.Filler() || (a.filter != nil && a.filter.sql == nil && !a.filter.match(e.TagsCode)) {
 				cq++
 				continue
 			}
@@ -183,6 +190,11 @@ scan:
 			}
 			v, err := b.clog.Read(e.PhyOffset)
 			if err != nil { // removed by retention meanwhile
+				cq++
+				continue
+			}
+			if a.filter != nil && a.filter.sql != nil && !sqlMatch(a.filter.sql, v.Bytes()) {
+				v.Release()
 				cq++
 				continue
 			}
@@ -238,7 +250,9 @@ type subscription struct {
 	codes       []int64 // tag hash codes, sign-extended like consume-queue tags codes
 	tags        []string
 	version     int64
-	sql92       bool // an SQL92 expression, which this broker cannot evaluate
+	sql92       bool              // an SQL92 expression (expressionType SQL92)
+	sql         *sqlfilter.Filter // compiled SQL92 expression, nil if sqlErr
+	sqlErr      error
 }
 
 // match reports whether a consume-queue tags code passes the filter.
@@ -249,6 +263,28 @@ func (s *subscription) match(tagsCode int64) bool {
 		}
 	}
 	return false
+}
+
+// newSubscription builds a subscription of either expression type.
+func newSubscription(topic, expr, exprType string, version int64) *subscription {
+	if exprType != protocol.ExpressionTypeSQL92 {
+		return parseSubscription(topic, expr, version)
+	}
+	s := &subscription{topic: strings.Clone(topic), expr: strings.Clone(expr), version: version, sql92: true}
+	s.sql, s.sqlErr = sqlfilter.Compile(s.expr)
+	return s
+}
+
+// sqlMatch evaluates an SQL92 filter over a stored record's properties.
+func sqlMatch(f *sqlfilter.Filter, rec []byte) bool {
+	var m protocol.StoredMessage
+	if protocol.DecodeStoredMessage(rec, &m) != nil {
+		return false
+	}
+	return f.Match(func(name string) (string, bool) {
+		v, ok := protocol.PropertyValue(m.Properties, name)
+		return stringOf(v), ok
+	})
 }
 
 // parseSubscription builds a TAG subscription from its expression

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -163,5 +164,52 @@ func TestQueryOffsetOfNewGroupOnColdQueue(t *testing.T) {
 	(&protocol.QueryConsumerOffsetRequestHeader{ConsumerGroup: "new", Topic: "TopicQ", QueueID: 0}).Encode(req)
 	if resp := invoke(t, b.ListenAddr(), req); resp.Code != int32(protocol.RespQueryNotFound) {
 		t.Fatalf("code %d, want QUERY_NOT_FOUND", resp.Code)
+	}
+}
+
+// TestSQL92Pull: an SQL92 subscription filters on message properties when
+// enablePropertyFilter is on, is refused with a clear error when it is
+// off, and a bad expression is SUBSCRIPTION_PARSE_FAILED.
+func TestSQL92Pull(t *testing.T) {
+	sqlPull := func(expr string) *protocol.Command {
+		req := pullRequest("TopicSQL", 0, 0, protocol.PullSysFlagSubscription, 0)
+		req.SetExtField("subscription", expr)
+		req.SetExtField("expressionType", "SQL92")
+		return req
+	}
+	for _, enabled := range []bool{false, true} {
+		cfg := testConfig(t.TempDir())
+		cfg.EnablePropertyFilter = enabled
+		b := startBroker(t, cfg)
+		for i := 0; i < 10; i++ {
+			req := sendRequest("TopicSQL", []byte{byte('0' + i)})
+			req.SetExtField("properties", "a\x01"+string(rune('0'+i))+"\x02TAGS\x01T\x02")
+			if resp := invoke(t, b.ListenAddr(), req); resp.Code != 0 {
+				t.Fatal(resp.Remark)
+			}
+		}
+		waitFor(t, 10*time.Second, "dispatch", func() bool { return storedCount(b, "TopicSQL") == 10 })
+		resp := invoke(t, b.ListenAddr(), sqlPull("a BETWEEN 3 AND 5 OR a = 9"))
+		if !enabled {
+			if resp.Code != int32(protocol.RespSystemError) || !strings.Contains(resp.Remark, "SQL92") {
+				t.Fatalf("disabled: %d %q", resp.Code, resp.Remark)
+			}
+			continue
+		}
+		var bodies []string
+		for body := resp.Body; len(body) > 0; {
+			var m protocol.StoredMessage
+			if err := protocol.DecodeStoredMessage(body, &m); err != nil {
+				t.Fatal(err)
+			}
+			bodies = append(bodies, string(m.Body))
+			body = body[m.TotalSize:]
+		}
+		if resp.Code != 0 || strings.Join(bodies, "") != "3459" {
+			t.Fatalf("SQL92 pull: code %d bodies %q", resp.Code, bodies)
+		}
+		if resp := invoke(t, b.ListenAddr(), sqlPull("a >")); resp.Code != int32(protocol.RespSubscriptionParseFailed) {
+			t.Fatalf("bad expression: %d %q", resp.Code, resp.Remark)
+		}
 	}
 }

@@ -89,7 +89,7 @@ func boolean(f func(*broker.Config, bool)) confKey {
 var ignored = map[string]bool{
 	"sendMessageThreadPoolNums": true, "pullMessageThreadPoolNums": true, "useReentrantLockWhenPutMessage": true,
 	"transientStorePoolEnable": true, "waitTimeMillsInSendQueue": true, "osPageCacheBusyTimeOutMills": true,
-	"aclEnable": true, "enablePropertyFilter": true, "traceTopicEnable": true, "haListenPort": true,
+	"aclEnable": true, "traceTopicEnable": true, "haListenPort": true,
 }
 
 var confKeys = map[string]confKey{
@@ -125,6 +125,7 @@ var confKeys = map[string]confKey{
 	"autoCreateTopicEnable":         boolean(func(c *broker.Config, b bool) { c.DisableAutoCreateTopic = !b }),
 	"autoCreateSubscriptionGroup":   boolean(func(c *broker.Config, b bool) { c.DisableAutoCreateSubscriptionGroup = !b }),
 	"messageIndexEnable":            boolean(func(c *broker.Config, b bool) { c.DisableMessageIndex = !b }),
+	"enablePropertyFilter":          boolean(func(c *broker.Config, b bool) { c.EnablePropertyFilter = b }),
 	"traceOn":                       boolean(func(c *broker.Config, b bool) { c.DisableTrace = !b }),
 	"brokerRole": func(c *broker.Config, v string) error {
 		switch strings.ToUpper(v) {
