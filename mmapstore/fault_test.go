@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fastmq/fastmq/protocol"
 )
 
 // faults is the faulty implementation of the file-operation seam: it
@@ -379,5 +381,51 @@ func TestGroupCommitCompletesEachAppendExactlyOnce(t *testing.T) {
 	}
 	if ok.Load()+timedOut.Load() != n {
 		t.Fatalf("%d durable + %d timed out, want %d in all", ok.Load(), timedOut.Load(), n)
+	}
+}
+
+// Forced retention must not delete a segment that still has records in the
+// sync-flush write buffer (the flusher is behind): writing them out later
+// would hit an unmapped, closed file and fail the log for good.
+func TestRetentionSparesSegmentWithBufferedRecords(t *testing.T) {
+	var f faults
+	cfg := testConfig(t, SyncFlush).withDiskUsage(func(string) (int, error) { return 90, nil })
+	cfg.CleanResourceInterval = time.Hour
+	l := openTestLog(t, cfg.withOps(f.ops()))
+	w := NewWaiter()
+	m := testMessage(0, 1500)
+	if err := l.Append(&m, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("first append failed")
+	}
+	// The preparer syncs the next segment before renaming it into place;
+	// block syncs only after that, or the roll below would wait for it.
+	next := filepath.Join(cfg.StorePathRootDir, "commitlog", segmentName(cfg.MappedFileSizeCommitLog))
+	waitFor(t, "the next segment to be prepared", func() bool { _, err := os.Stat(next); return err == nil })
+	block := make(chan struct{})
+	f.set(func(f *faults) { f.syncBlock = block })
+	m = testMessage(1, 1500)
+	if err := l.Append(&m, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the flusher to write the buffer out", func() bool { return l.MaxOffset() == end(&m) })
+	// Buffer records until one lands in the second segment.
+	var msgs []protocol.StoredMessage
+	for i := 2; m.PhysicalOffset < cfg.MappedFileSizeCommitLog; i++ {
+		m = testMessage(i, 1500)
+		if err := l.Append(&m, nil); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	if _, err := l.DeleteExpired(); err != nil {
+		t.Fatal(err)
+	}
+	f.set(func(f *faults) { f.syncBlock = nil })
+	close(block)
+	if err := l.Flush(); err != nil {
+		t.Fatalf("flush after retention: %v", err)
+	}
+	for i := range msgs {
+		checkStored(t, l, &msgs[i])
 	}
 }

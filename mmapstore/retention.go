@@ -60,7 +60,8 @@ func (l *CommitLog) DeleteExpired() (int, error) {
 // when the hour is in DeleteWhen or the disk is fuller than
 // DiskMaxUsedSpaceRatio; any, expired or not, when the disk is fuller than
 // DiskSpaceCleanForciblyRatio. It stops at the first segment it keeps (no
-// holes), never deletes the segment being written, deletes at most
+// holes), never deletes the segment being written (nor one whose records
+// are still buffered for it), deletes at most
 // DeleteFileBatchMax, and calls pace between deletions. A deleted segment's
 // file is unlinked at once; its mapping stays until the last reader
 // releases it.
@@ -77,7 +78,10 @@ func (l *CommitLog) clean(now time.Time, pace func() bool) (int, error) {
 	deleted := 0
 	for deleted < l.cfg.DeleteFileBatchMax {
 		segs := *l.q.segs.Load()
-		if len(segs) < 2 || !(forcibly || l.expired(segs[0], now)) { // stat outside the list lock
+		// Never a segment the write offset has not passed: under sync
+		// flush its last records may still be in the write buffer.
+		if len(segs) < 2 || segs[0].end() > l.q.WriteOffset() ||
+			!(forcibly || l.expired(segs[0], now)) { // stat outside the list lock
 			return deleted, nil
 		}
 		oldest := segs[0]
