@@ -12,38 +12,44 @@ import (
 // REQUEST_CODE_NOT_SUPPORTED by handleUnsupported.
 func (b *Broker) register(srv *netpoll.Server) {
 	table := map[protocol.RequestCode]netpoll.Handler{
-		protocol.ReqSendMessage:                   b.handleSend,                   // send.go
-		protocol.ReqSendMessageV2:                 b.handleSend,                   // send.go
-		protocol.ReqSendBatchMessage:              b.handleSend,                   // send.go
-		protocol.ReqSendReplyMessage:              b.handleSendReply,              // reply.go
-		protocol.ReqSendReplyMessageV2:            b.handleSendReply,              // reply.go
-		protocol.ReqPullMessage:                   b.handlePull,                   // pull.go
-		protocol.ReqQueryConsumerOffset:           b.handleQueryOffset,            // offset.go
-		protocol.ReqUpdateConsumerOffset:          b.handleUpdateOffset,           // offset.go
-		protocol.ReqGetMaxOffset:                  b.handleMaxOffset,              // offset.go
-		protocol.ReqGetMinOffset:                  b.handleMinOffset,              // offset.go
-		protocol.ReqSearchOffsetByTimestamp:       b.handleSearchOffset,           // offset.go
-		protocol.ReqGetEarliestMsgStoretime:       b.handleEarliestTime,           // offset.go
-		protocol.ReqHeartBeat:                     b.handleHeartbeat,              // heartbeat.go
-		protocol.ReqUnregisterClient:              b.handleUnregister,             // heartbeat.go
-		protocol.ReqGetConsumerListByGroup:        b.handleConsumerList,           // heartbeat.go
-		protocol.ReqLockBatchMQ:                   b.handleLockBatch,              // lock.go
-		protocol.ReqUnlockBatchMQ:                 b.handleUnlockBatch,            // lock.go
-		protocol.ReqConsumerSendMsgBack:           b.handleSendBack,               // sendback.go
-		protocol.ReqEndTransaction:                b.handleEndTransaction,         // transaction.go
-		protocol.ReqQueryMessage:                  b.handleQueryMessage,           // query.go
-		protocol.ReqViewMessageByID:               b.handleViewMessage,            // query.go
-		protocol.ReqUpdateAndCreateTopic:          b.handleCreateTopic,            // admin.go
-		protocol.ReqDeleteTopicInBroker:           b.handleDeleteTopic,            // admin.go
-		protocol.ReqGetAllTopicConfig:             b.handleAllTopicConfig,         // admin.go
-		protocol.ReqGetAllSubscriptionGroupConfig: b.handleAllGroupConfig,         // admin.go
-		protocol.ReqInvokeBrokerToResetOffset:     b.handleResetOffset,            // reset.go
-		protocol.ReqGetConsumerRunningInfo:        b.handleConsumerRunningInfo,    // callconsumer.go
-		protocol.ReqGetBrokerRuntimeInfo:          b.handleBrokerRuntimeInfo,      // stats.go
-		protocol.ReqGetTopicStatsInfo:             b.handleTopicStats,             // stats.go
-		protocol.ReqGetConsumeStats:               b.handleConsumeStats,           // stats.go
-		protocol.ReqGetConsumerConnectionList:     b.handleConsumerConnections,    // stats.go
-		protocol.ReqConsumeMessageDirectly:        b.handleConsumeMessageDirectly, // callconsumer.go
+		protocol.ReqSendMessage:                      b.handleSend,                   // send.go
+		protocol.ReqSendMessageV2:                    b.handleSend,                   // send.go
+		protocol.ReqSendBatchMessage:                 b.handleSend,                   // send.go
+		protocol.ReqSendReplyMessage:                 b.handleSendReply,              // reply.go
+		protocol.ReqSendReplyMessageV2:               b.handleSendReply,              // reply.go
+		protocol.ReqPullMessage:                      b.handlePull,                   // pull.go
+		protocol.ReqQueryConsumerOffset:              b.handleQueryOffset,            // offset.go
+		protocol.ReqUpdateConsumerOffset:             b.handleUpdateOffset,           // offset.go
+		protocol.ReqGetMaxOffset:                     b.handleMaxOffset,              // offset.go
+		protocol.ReqGetMinOffset:                     b.handleMinOffset,              // offset.go
+		protocol.ReqSearchOffsetByTimestamp:          b.handleSearchOffset,           // offset.go
+		protocol.ReqGetEarliestMsgStoretime:          b.handleEarliestTime,           // offset.go
+		protocol.ReqHeartBeat:                        b.handleHeartbeat,              // heartbeat.go
+		protocol.ReqUnregisterClient:                 b.handleUnregister,             // heartbeat.go
+		protocol.ReqGetConsumerListByGroup:           b.handleConsumerList,           // heartbeat.go
+		protocol.ReqLockBatchMQ:                      b.handleLockBatch,              // lock.go
+		protocol.ReqUnlockBatchMQ:                    b.handleUnlockBatch,            // lock.go
+		protocol.ReqConsumerSendMsgBack:              b.handleSendBack,               // sendback.go
+		protocol.ReqEndTransaction:                   b.handleEndTransaction,         // transaction.go
+		protocol.ReqQueryMessage:                     b.handleQueryMessage,           // query.go
+		protocol.ReqViewMessageByID:                  b.handleViewMessage,            // query.go
+		protocol.ReqUpdateAndCreateTopic:             b.handleCreateTopic,            // admin.go
+		protocol.ReqDeleteTopicInBroker:              b.handleDeleteTopic,            // admin.go
+		protocol.ReqGetAllTopicConfig:                b.handleAllTopicConfig,         // admin.go
+		protocol.ReqGetAllSubscriptionGroupConfig:    b.handleAllGroupConfig,         // admin.go
+		protocol.ReqUpdateAndCreateSubscriptionGroup: b.handleCreateGroup,            // admin_groups.go
+		protocol.ReqDeleteSubscriptionGroup:          b.handleDeleteGroup,            // admin_groups.go
+		protocol.ReqGetAllConsumerOffset:             b.handleAllConsumerOffsets,     // admin_groups.go
+		protocol.ReqGetAllDelayOffset:                b.handleAllDelayOffsets,        // admin_groups.go
+		protocol.ReqGetTopicNameList:                 b.handleTopicNames,             // admin_groups.go
+		protocol.ReqGetBrokerConfig:                  b.handleBrokerConfig,           // admin_groups.go
+		protocol.ReqInvokeBrokerToResetOffset:        b.handleResetOffset,            // reset.go
+		protocol.ReqGetConsumerRunningInfo:           b.handleConsumerRunningInfo,    // callconsumer.go
+		protocol.ReqGetBrokerRuntimeInfo:             b.handleBrokerRuntimeInfo,      // stats.go
+		protocol.ReqGetTopicStatsInfo:                b.handleTopicStats,             // stats.go
+		protocol.ReqGetConsumeStats:                  b.handleConsumeStats,           // stats.go
+		protocol.ReqGetConsumerConnectionList:        b.handleConsumerConnections,    // stats.go
+		protocol.ReqConsumeMessageDirectly:           b.handleConsumeMessageDirectly, // callconsumer.go
 	}
 	for code, h := range table {
 		srv.Handle(code, h)

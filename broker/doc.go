@@ -45,6 +45,9 @@
 //	callconsumer.go  GET_CONSUMER_RUNNING_INFO (307), CONSUME_MESSAGE_DIRECTLY (309): forwarded to the client
 //	stats.go         GET_BROKER_RUNTIME_INFO (28), GET_TOPIC_STATS_INFO (202),
 //	                 GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208)
+//	admin_groups.go  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200), DELETE_SUBSCRIPTIONGROUP (207),
+//	                 GET_ALL_CONSUMER_OFFSET (43), GET_ALL_DELAY_OFFSET (45),
+//	                 GET_TOPIC_NAME_LIST (23), GET_BROKER_CONFIG (26)
 //	topics.go        the topic table, config/topics.json
 //	register.go      REGISTER_BROKER / UNREGISTER_BROKER to every NameServer
 //	persist.go       off-loop writers of the config files

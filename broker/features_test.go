@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -651,5 +652,48 @@ func TestStatsAdminCalls(t *testing.T) {
 	req.AddExtField("consumerGroup", "nobody")
 	if resp := invoke(t, addr, req); resp.Code != int32(protocol.RespConsumerNotOnline) {
 		t.Fatalf("offline group: %d", resp.Code)
+	}
+}
+
+// TestGroupAdminAndExports covers UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+// DELETE_SUBSCRIPTIONGROUP, GET_ALL_CONSUMER_OFFSET, GET_ALL_DELAY_OFFSET,
+// GET_TOPIC_NAME_LIST and GET_BROKER_CONFIG.
+func TestGroupAdminAndExports(t *testing.T) {
+	b := startBroker(t, testConfig(t.TempDir()))
+	addr := b.ListenAddr()
+	call := func(code protocol.RequestCode, body []byte, kv ...string) *protocol.Command {
+		req := protocol.NewRequest(code)
+		for i := 0; i+1 < len(kv); i += 2 {
+			req.AddExtField(kv[i], kv[i+1])
+		}
+		req.Body = body
+		return invoke(t, addr, req)
+	}
+	if resp := call(protocol.ReqUpdateAndCreateSubscriptionGroup, []byte(`{"groupName":"g-adm","retryMaxTimes":3}`)); resp.Code != 0 {
+		t.Fatalf("create group: %d %s", resp.Code, resp.Remark)
+	}
+	if g, ok := b.groups.ensure("g-adm"); !ok || g.RetryMaxTimes != 3 || g.RetryQueueNums != 1 || !g.ConsumeEnable {
+		t.Fatalf("group %+v", g)
+	}
+	if resp := call(protocol.ReqUpdateAndCreateSubscriptionGroup, []byte(`{"retryMaxTimes":3}`)); resp.Code == 0 {
+		t.Fatal("group without a name accepted")
+	}
+	if resp := call(protocol.ReqDeleteSubscriptionGroup, nil, "groupName", "g-adm"); resp.Code != 0 || b.groups.len() != 0 {
+		t.Fatalf("delete group: %d, %d left", resp.Code, b.groups.len())
+	}
+	b.offsets.commit("g-x", "T", 1, 42)
+	if resp := call(protocol.ReqGetAllConsumerOffset, nil); resp.Code != 0 || !strings.Contains(string(resp.Body), `"T@g-x"`) {
+		t.Fatalf("all offsets: %d %s", resp.Code, resp.Body)
+	}
+	if resp := call(protocol.ReqGetAllDelayOffset, nil); resp.Code != 0 || !strings.Contains(string(resp.Body), `"offsetTable"`) {
+		t.Fatalf("delay offsets: %d %s", resp.Code, resp.Body)
+	}
+	resp := call(protocol.ReqGetTopicNameList, nil)
+	list, err := protocol.DecodeTopicList(resp.Body)
+	if resp.Code != 0 || err != nil || !slices.Contains(list.Topics, TopicAutoCreate) {
+		t.Fatalf("topic names: %v %v", list, err)
+	}
+	if resp := call(protocol.ReqGetBrokerConfig, nil); resp.Code != 0 || !strings.Contains(string(resp.Body), "brokerName=broker-t\n") {
+		t.Fatalf("broker config: %s", resp.Body)
 	}
 }

@@ -115,3 +115,31 @@ func (t *groupTable) len() int {
 	defer t.mu.RUnlock()
 	return len(t.groups)
 }
+
+// put adds or replaces a group's configuration.
+func (t *groupTable) put(g GroupConfig) {
+	t.mu.Lock()
+	t.groups[g.GroupName] = g
+	t.version.Timestamp = time.Now().UnixMilli()
+	t.version.Counter++
+	t.mu.Unlock()
+	if t.persist != nil {
+		t.persist.mark()
+	}
+}
+
+// delete removes a group and reports whether it existed.
+func (t *groupTable) delete(name string) bool {
+	t.mu.Lock()
+	_, ok := t.groups[name]
+	if ok {
+		delete(t.groups, name)
+		t.version.Timestamp = time.Now().UnixMilli()
+		t.version.Counter++
+	}
+	t.mu.Unlock()
+	if ok && t.persist != nil {
+		t.persist.mark()
+	}
+	return ok
+}

@@ -71,14 +71,19 @@ func (s *scheduleService) load(path string) error {
 
 // persist writes delayOffset.json atomically.
 func (s *scheduleService) persist() error {
+	return writeFileAtomic(s.path, s.encode())
+}
+
+// encode returns delayOffset.json's body.
+func (s *scheduleService) encode() []byte {
 	f := delayOffsetFile{OffsetTable: make(map[string]int64)}
 	s.mu.Lock()
 	for k, v := range s.offsets {
 		f.OffsetTable[strconv.Itoa(int(k))] = v
 	}
 	s.mu.Unlock()
-	data, _ := json.MarshalIndent(&f, "", "\t")
-	return writeFileAtomic(s.path, data)
+	data, _ := json.MarshalIndent(&f, "", "\t") // a map of ints cannot fail
+	return data
 }
 
 // tagsCode is the index's TagsCode hook: a schedule entry's tags code is its
