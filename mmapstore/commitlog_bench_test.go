@@ -2,6 +2,7 @@ package mmapstore
 
 import (
 	"fmt"
+	"log/slog"
 	"math/bits"
 	"os"
 	"path/filepath"
@@ -91,6 +92,8 @@ func benchLog(b *testing.B, flush FlushDiskType, pwrite bool) *CommitLog {
 		MappedFileSizeCommitLog: benchEnvMB("FASTMQ_BENCH_SEGMENT_MB", 128),
 		FlushDiskType:           flush,
 		WriteWithMmap:           !pwrite,
+		// Recovery lines on stderr would split the benchmark's result lines.
+		Logger: slog.New(slog.DiscardHandler),
 	}
 	l, err := Open(cfg)
 	if err != nil {
