@@ -678,6 +678,14 @@ func TestGroupAdminAndExports(t *testing.T) {
 	if resp := call(protocol.ReqUpdateAndCreateSubscriptionGroup, []byte(`{"retryMaxTimes":3}`)); resp.Code == 0 {
 		t.Fatal("group without a name accepted")
 	}
+	call(protocol.ReqUpdateAndCreateSubscriptionGroup, []byte(`{"groupName":"g-off","consumeEnable":false}`))
+	pull := pullRequest("TopicAny", 0, 0, 0, 0)
+	pull.SetExtField("consumerGroup", "g-off")
+	b.topics.put(protocol.TopicConfig{TopicName: "TopicAny", ReadQueueNums: 1, WriteQueueNums: 1, Perm: 6})
+	if resp := invoke(t, addr, pull); resp.Code != int32(protocol.RespNoPermission) {
+		t.Fatalf("pull by a group with consumeEnable=false: %d %q", resp.Code, resp.Remark)
+	}
+	call(protocol.ReqDeleteSubscriptionGroup, nil, "groupName", "g-off")
 	if resp := call(protocol.ReqDeleteSubscriptionGroup, nil, "groupName", "g-adm"); resp.Code != 0 || b.groups.len() != 0 {
 		t.Fatalf("delete group: %d, %d left", resp.Code, b.groups.len())
 	}

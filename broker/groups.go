@@ -116,6 +116,14 @@ func (t *groupTable) len() int {
 	return len(t.groups)
 }
 
+// consumeDisabled reports whether the group exists with consumeEnable=false.
+func (t *groupTable) consumeDisabled(name string) bool {
+	t.mu.RLock()
+	g, ok := t.groups[name]
+	t.mu.RUnlock()
+	return ok && !g.ConsumeEnable
+}
+
 // put adds or replaces a group's configuration.
 func (t *groupTable) put(g GroupConfig) {
 	t.mu.Lock()

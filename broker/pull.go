@@ -121,6 +121,9 @@ func (b *Broker) pullArgs(h *protocol.PullMessageRequestHeader) (pullArgs, error
 	if h.QueueID < 0 || h.QueueID >= tc.ReadQueueNums {
 		return pullArgs{}, fmt.Errorf("pull from %s: queue %d of %d: %w", h.Topic, h.QueueID, tc.ReadQueueNums, ErrQueueID)
 	}
+	if b.groups.consumeDisabled(h.ConsumerGroup) {
+		return pullArgs{}, fmt.Errorf("subscription group [%s] does not have consume permission: %w", h.ConsumerGroup, ErrTopicNoPermission)
+	}
 	a := pullArgs{group: h.ConsumerGroup, topic: h.Topic, queueID: h.QueueID, offset: h.QueueOffset, maxNums: h.MaxMsgNums}
 	if h.SysFlag&protocol.PullSysFlagSubscription != 0 {
 		a.filter = newSubscription(h.Topic, h.Subscription, h.ExpressionType, 0)
