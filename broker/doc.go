@@ -62,11 +62,13 @@
 // body against maxMessageSize, properties), auto-creates its topic from
 // TBW102 when allowed, rewrites properties (WAIT dropped, CLUSTER added, a
 // DELAY level moves the message to SCHEDULE_TOPIC_XXXX with REAL_TOPIC and
-// REAL_QID) into a pooled buffer, and is appended to the commit log with a
-// completion. The answer leaves when both the handler has recorded the
-// offsets and the flush policy is met (sync flush: the group-commit
-// flusher's completion; async: at once), through netpoll's deferred reply,
-// so no loop ever waits on a disk. A send that created its topic is also held
+// REAL_QID, TRAN_MSG makes it a half message in RMQ_SYS_TRANS_HALF_TOPIC, a
+// %RETRY% send past its reconsume times goes to %DLQ%) into a pooled buffer,
+// and is appended to the commit log with a completion. The answer leaves
+// when both the handler has recorded the offsets and the flush policy is met
+// (sync flush: the group-commit flusher's completion; async: at once;
+// WAIT=false: at once), through netpoll's deferred reply, so no loop ever
+// waits on a disk. A send that created its topic is also held
 // until the NameServers have the new topic. FLUSH_DISK_TIMEOUT is answered
 // with code 10 and the stored message's ids. The steady path allocates
 // nothing (TestSendPathAllocs).
@@ -95,10 +97,11 @@
 // housekeepLoop (client expiry, lock expiry, queue trimming after
 // retention), the hold service, the cold readers, the schedule service,
 // the transaction checker and three persisters (topics, groups: on change;
-// offsets: every 5 s). Close, safe to call twice: refuses new sends, unregisters from the
-// NameServers, waits for appended sends to be answered, closes the server,
-// stops every goroutine, writes the config files and closes the index and
-// the commit log (final flush, checkpoint, abort marker removed).
+// offsets: every 5 s). Close, safe to call twice: refuses new sends,
+// unregisters from the NameServers, waits for appended sends to be
+// answered, closes the server, stops every goroutine, writes the config
+// files, closes the index and the commit log (final flush, checkpoint, abort
+// marker removed) and releases the store lock.
 //
 // # Locks
 //
