@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 )
 
 // This file holds the JSON helpers shared by the NameServer bodies
@@ -58,47 +58,10 @@ func nsUnmarshal(body string, b []byte, v any) error {
 }
 
 // nsAppendString appends s as a JSON string. Invalid UTF-8 is written as
-// U+FFFD so the output is always valid JSON.
+// U+FFFD so the output is always valid JSON (bodies are read back with
+// encoding/json); valid strings are not copied.
 func nsAppendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return appendJSONString(dst, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 // nsAppendKey appends a quoted object key and its colon.
