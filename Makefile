@@ -51,7 +51,7 @@ lint: ## gofmt, go vet, and the package import map (style.md §2)
 check: test ## what CI runs (.ci/run)
 
 soak: ## long runs: SOAK_CYCLES crash cycles and FUZZTIME=5m fuzzing
-	FASTMQ_CRASH_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -timeout 2h -run Crash ./mmapstore/...
+	FASTMQ_CRASH_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -timeout 3h -run 'Crash|KillNine|Kill9' ./mmapstore/... ./index/... ./cmd/mqbroker/...
 	$(MAKE) fuzz FUZZTIME=5m
 
 clean: ## remove build output
