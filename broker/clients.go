@@ -75,7 +75,7 @@ func (t *clientTable) heartbeat(clientID string, conn *netpoll.Conn, cd *protoco
 }
 
 // producerHeartbeat registers or refreshes clientID in producer group.
-func (t *clientTable) producerHeartbeat(clientID string, conn *netpoll.Conn, group string, now time.Time) {
+func (t *clientTable) producerHeartbeat(clientID string, conn *netpoll.Conn, group string, lang string, version int32, now time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	g, ok := t.producers[group]
@@ -83,7 +83,7 @@ func (t *clientTable) producerHeartbeat(clientID string, conn *netpoll.Conn, gro
 		g = make(map[string]*clientChannel)
 		t.producers[group] = g
 	}
-	g[clientID] = &clientChannel{id: clientID, conn: conn, lastSeen: now}
+	g[clientID] = &clientChannel{id: clientID, conn: conn, lastSeen: now, language: lang, version: version}
 }
 
 // producerConn returns a live connection of the producer group, or nil

@@ -49,6 +49,7 @@ func (b *Broker) register(srv *netpoll.Server) {
 		protocol.ReqGetTopicStatsInfo:                b.handleTopicStats,             // stats.go
 		protocol.ReqGetConsumeStats:                  b.handleConsumeStats,           // stats.go
 		protocol.ReqGetConsumerConnectionList:        b.handleConsumerConnections,    // stats.go
+		protocol.ReqGetProducerConnectionList:        b.handleProducerConnections,    // stats.go
 		protocol.ReqConsumeMessageDirectly:           b.handleConsumeMessageDirectly, // callconsumer.go
 	}
 	for code, h := range table {

@@ -44,7 +44,8 @@
 //	reply.go         SEND_REPLY_MESSAGE (324/325) → PUSH_REPLY_MESSAGE_TO_CLIENT (326)
 //	callconsumer.go  GET_CONSUMER_RUNNING_INFO (307), CONSUME_MESSAGE_DIRECTLY (309): forwarded to the client
 //	stats.go         GET_BROKER_RUNTIME_INFO (28), GET_TOPIC_STATS_INFO (202),
-//	                 GET_CONSUMER_CONNECTION_LIST (203), GET_CONSUME_STATS (208)
+//	                 GET_CONSUMER_CONNECTION_LIST (203), GET_PRODUCER_CONNECTION_LIST (204),
+//	                 GET_CONSUME_STATS (208)
 //	admin_groups.go  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP (200), DELETE_SUBSCRIPTIONGROUP (207),
 //	                 GET_ALL_CONSUMER_OFFSET (43), GET_ALL_DELAY_OFFSET (45),
 //	                 GET_TOPIC_NAME_LIST (23), GET_BROKER_CONFIG (26)
@@ -115,6 +116,5 @@
 // Slaves and replication (brokerRole SLAVE is refused, SYNC_MASTER acts as
 // ASYNC_MASTER), the bloom-filter bitmap that J4 keeps to skip SQL92
 // evaluation (every candidate record's properties are evaluated), storing reply
-// messages (they are only pushed), producer connection lists and TPS
-// figures in the statistics.
+// messages (they are only pushed), TPS figures in the statistics.
 package broker

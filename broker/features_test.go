@@ -648,6 +648,14 @@ func TestStatsAdminCalls(t *testing.T) {
 		!strings.Contains(conns, `"messageModel":"CLUSTERING"`) {
 		t.Fatalf("connections %s", conns)
 	}
+	phb := protocol.NewRequest(protocol.ReqHeartBeat)
+	phb.Body = protocol.AppendHeartbeatData(nil, &protocol.HeartbeatData{ClientID: "p@9", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg-s"}}})
+	if resp := cl.invoke(t, addr, phb); resp.Code != 0 {
+		t.Fatal(resp.Remark)
+	}
+	if prods := string(call(protocol.ReqGetProducerConnectionList, "producerGroup", "pg-s").Body); !strings.Contains(prods, `"clientId":"p@9"`) {
+		t.Fatalf("producer connections %s", prods)
+	}
 	req := protocol.NewRequest(protocol.ReqGetConsumerConnectionList)
 	req.AddExtField("consumerGroup", "nobody")
 	if resp := invoke(t, addr, req); resp.Code != int32(protocol.RespConsumerNotOnline) {

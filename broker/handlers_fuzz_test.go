@@ -32,7 +32,7 @@ func (p panicCounter) WithAttrs([]slog.Attr) slog.Handler { return p }
 func (p panicCounter) WithGroup(string) slog.Handler      { return p }
 
 // fuzzCodes are the request codes the broker handles.
-var fuzzCodes = []protocol.RequestCode{10, 11, 12, 14, 15, 17, 21, 23, 26, 43, 45, 200, 207, 28, 202, 203, 208, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 41, 42, 201, 215, 222, 307, 309, 310, 320, 324, 325}
+var fuzzCodes = []protocol.RequestCode{10, 11, 12, 14, 15, 17, 21, 204, 23, 26, 43, 45, 200, 207, 28, 202, 203, 208, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 41, 42, 201, 215, 222, 307, 309, 310, 320, 324, 325}
 
 // FuzzHandlers sends arbitrary ext fields and bodies under every handled
 // request code to one live broker: each request is answered, no handler

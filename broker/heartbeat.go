@@ -26,7 +26,7 @@ func (b *Broker) handleHeartbeat(c *netpoll.Conn, req *protocol.Command) {
 	now := time.Now()
 	for _, pd := range hb.ProducerDataSet {
 		if pd.GroupName != "" {
-			b.clients.producerHeartbeat(hb.ClientID, c, pd.GroupName, now)
+			b.clients.producerHeartbeat(hb.ClientID, c, pd.GroupName, req.Language.String(), req.Version, now)
 		}
 	}
 	for i := range hb.ConsumerDataSet {

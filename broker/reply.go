@@ -81,7 +81,7 @@ func (t *clientTable) rememberRequester(clientID string, conn *netpoll.Conn) {
 	fresh := ok && ch.conn == conn && time.Since(ch.lastSeen) < time.Second
 	t.mu.RUnlock()
 	if !fresh {
-		t.producerHeartbeat(clientID, conn, requesterGroup, time.Now())
+		t.producerHeartbeat(clientID, conn, requesterGroup, "", 0, time.Now())
 	}
 }
 

@@ -119,6 +119,39 @@ func (b *Broker) handleConsumerConnections(c *netpoll.Conn, req *protocol.Comman
 	b.reply(c, req, protocol.RespSuccess, "", func(r *protocol.Command) { r.Body = body })
 }
 
+// handleProducerConnections serves GET_PRODUCER_CONNECTION_LIST (204): the
+// producer group's clients (J4 ProducerConnection); 1 when none.
+func (b *Broker) handleProducerConnections(c *netpoll.Conn, req *protocol.Command) {
+	group, _ := req.ExtField("producerGroup")
+	body, ok := b.clients.producerJSON(group)
+	if !ok {
+		b.reply(c, req, protocol.RespSystemError, "the producer group["+group+"] not exist", nil)
+		return
+	}
+	b.reply(c, req, protocol.RespSuccess, "", func(r *protocol.Command) { r.Body = body })
+}
+
+// producerJSON encodes the group's ProducerConnection, or reports that it
+// has no client.
+func (t *clientTable) producerJSON(group string) ([]byte, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	g := t.producers[group]
+	if group == requesterGroup || len(g) == 0 {
+		return nil, false
+	}
+	var out struct {
+		ConnectionSet []connectionJSON `json:"connectionSet"`
+	}
+	for id, ch := range g {
+		out.ConnectionSet = append(out.ConnectionSet, connectionJSON{ClientAddr: ch.conn.RemoteAddr(), ClientID: id,
+			Language: ch.language, Version: ch.version})
+	}
+	sort.Slice(out.ConnectionSet, func(i, j int) bool { return out.ConnectionSet[i].ClientID < out.ConnectionSet[j].ClientID })
+	body, _ := json.Marshal(&out) // plain structs cannot fail
+	return body, true
+}
+
 type connectionJSON struct {
 	ClientAddr string `json:"clientAddr"`
 	ClientID   string `json:"clientId"`
