@@ -326,7 +326,7 @@ func TestParseDelayLevels(t *testing.T) {
 // after the expiry, and the group's other members are told.
 func TestClientExpiry(t *testing.T) {
 	cfg := testConfig(t.TempDir())
-	cfg.clientExpiry, cfg.clientScanInterval = 300*time.Millisecond, 20*time.Millisecond
+	cfg.clientExpiry, cfg.clientScanInterval = time.Second, 20*time.Millisecond
 	b := startBroker(t, cfg)
 	notified := make(chan string, 16)
 	cl := netpollClient(t, notified)
