@@ -13,12 +13,28 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
+
+	"github.com/fastmq/fastmq/perf"
 )
+
+// latencies collects send latencies from many goroutines (perf.Histogram
+// is single-writer, so a mutex guards it; fine for a logging test).
+type latencies struct {
+	mu sync.Mutex
+	h  *perf.Histogram
+}
+
+func (l *latencies) record(d time.Duration) {
+	l.mu.Lock()
+	l.h.Record(d)
+	l.mu.Unlock()
+}
 
 // TestPerfOfficialClient measures, with a standalone broker in its own
 // process, how fast 16 goroutines of the official client send 1 KiB
 // messages (sync sends, then async sends) under ASYNC_FLUSH and
-// SYNC_FLUSH, and how fast one push consumer then reads them. It only logs:
+// SYNC_FLUSH, with send latency percentiles (sync: the call; async: call to
+// callback), and how fast one push consumer then reads them. It only logs:
 // timings are not asserted. Run with
 //
 //	FASTMQ_PERF_MSGS=100000 go test -run TestPerfOfficialClient -v ./cmd/mqbroker/
@@ -46,7 +62,9 @@ func TestPerfOfficialClient(t *testing.T) {
 			if _, err := prod.SendSync(ctx, primitive.NewMessage("Perf", body)); err != nil {
 				t.Fatal(err)
 			}
+			var lat latencies
 			run := func(mode string, send func() error) {
+				lat.h = perf.NewHistogram(time.Minute)
 				var next atomic.Int64
 				var failed atomic.Int64
 				var wg sync.WaitGroup
@@ -67,20 +85,34 @@ func TestPerfOfficialClient(t *testing.T) {
 				t.Logf("%s %s: %d msgs of 1 KiB from 16 goroutines in %v: %.0f msgs/s (%d failed)", flush, mode, n, d.Round(time.Millisecond),
 					float64(n)/d.Seconds(), failed.Load())
 			}
+			report := func(mode string) {
+				lat.mu.Lock()
+				defer lat.mu.Unlock()
+				t.Logf("%s %s latency: p50 %v p99 %v p99.9 %v max %v (%d sends)", flush, mode, lat.h.Percentile(50), lat.h.Percentile(99),
+					lat.h.Percentile(99.9), lat.h.Max(), lat.h.Count())
+			}
 			run("sync send", func() error {
+				begin := time.Now()
 				_, err := prod.SendSync(ctx, primitive.NewMessage("Perf", body))
+				lat.record(time.Since(begin))
 				return err
 			})
+			report("sync send")
 			var pending sync.WaitGroup
 			run("async send", func() error {
 				pending.Add(1)
-				err := prod.SendAsync(ctx, func(context.Context, *primitive.SendResult, error) { pending.Done() }, primitive.NewMessage("Perf", body))
+				begin := time.Now()
+				err := prod.SendAsync(ctx, func(context.Context, *primitive.SendResult, error) {
+					lat.record(time.Since(begin))
+					pending.Done()
+				}, primitive.NewMessage("Perf", body))
 				if err != nil {
 					pending.Done()
 				}
 				return err
 			})
 			pending.Wait()
+			report("async send")
 
 			total := int64(2*n + 1)
 			var got atomic.Int64
