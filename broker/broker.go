@@ -251,10 +251,10 @@ func (b *Broker) Start() error {
 	for i, p := range b.persists {
 		p.start([]string{"topics", "groups", "offsets"}[i])
 	}
-	b.holds.start()
+	b.holds.startLoop()
 	b.cold.start()
 	b.tx.start()
-	b.sched.start()
+	b.sched.startLoop()
 	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)
 	b.goLabelled("housekeep", b.housekeepLoop)

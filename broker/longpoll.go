@@ -2,8 +2,6 @@ package broker
 
 import (
 	"container/heap"
-	"context"
-	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,10 +25,8 @@ import (
 // Goroutine owned: run (pprof label broker=long-poll), started by start,
 // stopped and awaited by close.
 type holdService struct {
-	b      *Broker
-	signal chan struct{} // capacity 1
-	stop   chan struct{}
-	done   chan struct{}
+	b    *Broker
+	loop // signal, stop, done: see loop.go
 
 	mu      sync.Mutex // guards adds and arrived (the inbox)
 	adds    []*heldPull
@@ -68,7 +64,7 @@ type heldPull struct {
 }
 
 func newHoldService(b *Broker) *holdService {
-	return &holdService{b: b, signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	return &holdService{b: b, loop: newLoop(),
 		byQueue: make(map[queueKey][]*heldPull)}
 }
 
@@ -94,21 +90,7 @@ func (b *Broker) arrived(q *index.ConsumeQueue, maxOffset int64) {
 	}
 }
 
-func (s *holdService) wake() {
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *holdService) start() {
-	go pprof.Do(context.Background(), pprof.Labels("broker", "long-poll"), func(context.Context) { s.run() })
-}
-
-func (s *holdService) close() {
-	close(s.stop)
-	<-s.done
-}
+func (s *holdService) startLoop() { s.start("long-poll", s.run) }
 
 func (s *holdService) run() {
 	defer close(s.done)

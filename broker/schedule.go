@@ -1,10 +1,8 @@
 package broker
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -27,9 +25,7 @@ import (
 type scheduleService struct {
 	b      *Broker
 	path   string
-	signal chan struct{} // capacity 1: a schedule queue grew
-	stop   chan struct{}
-	done   chan struct{}
+	loop                     // signal, stop, done: see loop.go
 	waiter *mmapstore.Waiter // owned by run
 
 	mu      sync.Mutex // guards offsets
@@ -37,7 +33,7 @@ type scheduleService struct {
 }
 
 func newScheduleService(b *Broker) *scheduleService {
-	return &scheduleService{b: b, signal: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	return &scheduleService{b: b, loop: newLoop(),
 		waiter: mmapstore.NewWaiter(), offsets: make(map[int32]int64)}
 }
 
@@ -99,21 +95,7 @@ func (b *Broker) tagsCode(m *protocol.StoredMessage, def int64) int64 {
 	return m.StoreTimestamp + b.levels[level].Milliseconds()
 }
 
-func (s *scheduleService) wake() {
-	select {
-	case s.signal <- struct{}{}:
-	default:
-	}
-}
-
-func (s *scheduleService) start() {
-	go pprof.Do(context.Background(), pprof.Labels("broker", "schedule"), func(context.Context) { s.run() })
-}
-
-func (s *scheduleService) close() {
-	close(s.stop)
-	<-s.done
-}
+func (s *scheduleService) startLoop() { s.start("schedule", s.run) }
 
 func (s *scheduleService) run() {
 	defer close(s.done)
