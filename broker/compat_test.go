@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,6 +256,7 @@ func scenarioExactlyOnce(ctx context.Context, env scenarioEnv) error {
 	}
 	cl := netpoll.NewClient(netpoll.ClientConfig{Logger: testLogger()})
 	defer cl.Close()
+	var ids []string
 	err = waitUntil(ctx, 30*time.Second, "two consumers in the group", func() bool {
 		req := protocol.NewRequest(protocol.ReqGetConsumerListByGroup)
 		(&protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: "cg-x"}).Encode(req)
@@ -263,9 +265,15 @@ func scenarioExactlyOnce(ctx context.Context, env scenarioEnv) error {
 			return false
 		}
 		body, err := protocol.DecodeConsumerListBody(resp.Body)
+		if err == nil && len(body.ConsumerIDList) == 2 {
+			ids = body.ConsumerIDList
+		}
 		return err == nil && len(body.ConsumerIDList) == 2
 	})
 	if err != nil {
+		return err
+	}
+	if err := waitUntil(ctx, 30*time.Second, "the group's rebalance settled", func() bool { return settled(ctx, cl, env.broker, ids) }); err != nil {
 		return err
 	}
 	const senders = 16
@@ -375,4 +383,39 @@ func scenarioSendOversized(ctx context.Context, env scenarioEnv) error {
 		return fmt.Errorf("oversized body: %v, want CODE 13", err)
 	}
 	return nil
+}
+
+// mqRe finds the TopicX queues in a client's running info (its mqTable keys,
+// written in fastjson's object-as-key form): broker name and queue id.
+var mqRe = regexp.MustCompile(`\{"topic":"TopicX","brokerName":"([^"]*)","queueId":(\d+)\}`)
+
+// settled reports whether the group's first rebalance has settled: every
+// client holds at least one TopicX queue and no queue is held by two of
+// them. Until then a consumer that is about to drop a queue may still be
+// answered a long poll it parked on it, and consume messages its successor
+// consumes too (RocketMQ's at-least-once overlap around a rebalance), so
+// an exactly-once check must not start producing before this holds.
+func settled(ctx context.Context, cl *netpoll.Client, broker string, ids []string) bool {
+	owners := map[string]int{}
+	for _, id := range ids {
+		req := protocol.NewRequest(protocol.ReqGetConsumerRunningInfo)
+		(&protocol.GetConsumerRunningInfoRequestHeader{ConsumerGroup: "cg-x", ClientID: id}).Encode(req)
+		resp, err := cl.Invoke(ctx, broker, req)
+		if err != nil || resp.Code != 0 {
+			return false
+		}
+		held := mqRe.FindAllStringSubmatch(string(resp.Body), -1)
+		if len(held) == 0 {
+			return false
+		}
+		for _, m := range held {
+			owners[m[1]+"/"+m[2]]++
+		}
+	}
+	for _, n := range owners {
+		if n != 1 {
+			return false
+		}
+	}
+	return true
 }
