@@ -253,7 +253,7 @@ func (b *Broker) Start() error {
 	}
 	b.holds.startLoop()
 	b.cold.start()
-	b.tx.start()
+	b.tx.startLoop()
 	b.sched.startLoop()
 	b.registerAll() // routable once Start returns
 	b.goLabelled("register", b.registerLoop)

@@ -1,8 +1,6 @@
 package broker
 
 import (
-	"context"
-	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -29,26 +27,18 @@ import (
 // stopped and awaited by close.
 type txChecker struct {
 	b    *Broker
-	stop chan struct{}
-	done chan struct{}
+	loop // stop, done: see loop.go (signal unused: it runs on a ticker)
 	// Owned by run.
 	checks   map[int64]int  // half queue offset → checks sent
 	resolved map[int64]bool // half queue offsets with an op record
 }
 
 func newTxChecker(b *Broker) *txChecker {
-	return &txChecker{b: b, stop: make(chan struct{}), done: make(chan struct{}),
+	return &txChecker{b: b, loop: newLoop(),
 		checks: make(map[int64]int), resolved: make(map[int64]bool)}
 }
 
-func (x *txChecker) start() {
-	go pprof.Do(context.Background(), pprof.Labels("broker", "tx-check"), func(context.Context) { x.run() })
-}
-
-func (x *txChecker) close() {
-	close(x.stop)
-	<-x.done
-}
+func (x *txChecker) startLoop() { x.start("tx-check", x.run) }
 
 func (x *txChecker) run() {
 	defer close(x.done)
