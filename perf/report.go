@@ -29,6 +29,9 @@ type Run struct {
 	// Errors counts failed operations, which are in neither the
 	// throughput nor the latency.
 	Errors int64 `json:"errors"`
+	// Metrics holds the run's other figures, named with their unit
+	// ("server_cpu_us_per_msg", "allocs_per_msg", ...).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 }
 
 // Throughput summarizes a Meter's series.
