@@ -57,7 +57,9 @@ type buildError struct {
 	out string
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/mqbroker: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string {
+	return "go build ./cmd/mqbroker: " + e.err.Error() + "\n" + e.out
+}
 
 // testBroker starts a standalone broker in a temp dir and stops it when the
 // test ends.
