@@ -61,6 +61,7 @@ type Broker struct {
 	queueRR    atomic.Uint32 // round robin for sends without a queue id
 	putCount   atomic.Int64  // messages stored since Start (runtime info)
 	getCount   atomic.Int64  // messages pulled since Start (runtime info)
+	pullBytes  atomic.Int64  // bytes of stored-message records served by pulls (runtime info)
 	bootTime   time.Time     // set by Open
 	regSignal  chan struct{} // capacity 1: register now
 	regMu      sync.Mutex    // guards regWaiters

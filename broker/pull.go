@@ -213,6 +213,7 @@ scan:
 	res.next = cq
 	res.code = protocol.RespSuccess
 	b.getCount.Add(int64(len(op.bufs)))
+	b.pullBytes.Add(int64(bytes))
 	if len(op.bufs) == 0 {
 		res.code = protocol.RespPullRetryImmediately
 		if cq == a.offset { // nothing readable at all

@@ -29,6 +29,7 @@ type writeBatch struct {
 	conn     atomic.Pointer[Conn]
 	buf      []byte        // inline bytes
 	mark     int           // start of the inline run not yet in iov
+	vectored int           // bytes of the external slices in iov
 	iov      [][]byte      // what flush writes, in order
 	releases []func(error) // run after the write, in order
 }
@@ -48,6 +49,7 @@ func (w *writeBatch) external(body [][]byte, release func(error)) {
 	for _, b := range body {
 		if len(b) > 0 {
 			w.iov = append(w.iov, b)
+			w.vectored += len(b)
 		}
 	}
 	if release != nil {
@@ -59,7 +61,7 @@ func (w *writeBatch) external(body [][]byte, release func(error)) {
 // outcome, and resets the batch. gnet writes what the socket takes and copies
 // only the unsent tail into its outbound buffer, so the slices are free to
 // release when writev returns.
-func (w *writeBatch) flush(gc gnet.Conn) error {
+func (w *writeBatch) flush(gc gnet.Conn, st *loopStats) error {
 	w.conn.Store(nil)
 	if len(w.buf) == 0 && len(w.iov) == 0 && len(w.releases) == 0 {
 		return nil
@@ -67,34 +69,43 @@ func (w *writeBatch) flush(gc gnet.Conn) error {
 	if w.mark < len(w.buf) {
 		w.iov = append(w.iov, w.buf[w.mark:])
 	}
-	err := writeChunked(gc, w.iov)
+	st.inline.Add(int64(len(w.buf)))
+	st.vectored.Add(int64(w.vectored))
+	err := writeChunked(gc, w.iov, st)
 	for i, f := range w.releases {
 		f(err)
 		w.releases[i] = nil
 	}
 	clear(w.iov)
 	w.iov, w.releases = w.iov[:0], w.releases[:0]
-	w.buf, w.mark = w.buf[:0], 0
+	w.buf, w.mark, w.vectored = w.buf[:0], 0, 0
 	if cap(w.buf) > maxKeptBatchBytes {
 		w.buf = nil
 	}
 	return err
 }
 
-// writeChunked writes iov to gc in writev calls of at most iovMax slices.
-// gnet's Writev trims the entries of the slice it is given on a short write,
-// so iov's entries are garbage afterwards. On the loop only.
-func writeChunked(gc gnet.Conn, iov [][]byte) error {
+// writeChunked writes iov to gc in writev calls of at most iovMax slices,
+// counting the bytes written and those gnet had to copy into its outbound
+// buffer in st. gnet's Writev trims the entries of the slice it is given on
+// a short write, so iov's entries are garbage afterwards. On the loop only.
+func writeChunked(gc gnet.Conn, iov [][]byte, st *loopStats) error {
 	for len(iov) > 0 {
 		n := min(len(iov), iovMax)
+		before := gc.OutboundBuffered()
+		var wrote int
 		var err error
 		if n == 1 {
-			_, err = gc.Write(iov[0])
+			wrote, err = gc.Write(iov[0])
 		} else {
-			_, err = gc.Writev(iov[:n])
+			wrote, err = gc.Writev(iov[:n])
 		}
 		if err != nil {
 			return err
+		}
+		st.written.Add(int64(wrote))
+		if queued := gc.OutboundBuffered() - before; queued > 0 {
+			st.outbound.Add(int64(queued))
 		}
 		iov = iov[n:]
 	}

@@ -7,8 +7,10 @@
 //
 // # Exports
 //
-//   - Server (NewServer, Handle, HandleDefault, OnClose, Start, Addr, Close)
-//     and its Config.
+//   - Server (NewServer, Handle, HandleDefault, OnClose, Start, Addr, Stats,
+//     Close) and its Config. Stats counts the bytes the loops wrote and how
+//     many were copied on the way (inline into a batch, or by gnet into a
+//     connection's outbound buffer) versus written from ReplyVec slices.
 //   - Handler, the function a request code is routed to, and Conn, the
 //     accepted connection it is given: Reply/ReplyVec answer inside the
 //     handler; Defer returns a ReplyTo that answers later from any

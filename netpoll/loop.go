@@ -27,7 +27,8 @@ type loop struct {
 	spare []outItem        // loop-owned: the outbox slice not in use
 	iov   [][]byte         // loop-owned: scratch for drain
 
-	out outbox // frames handed over by other goroutines
+	out   outbox    // frames handed over by other goroutines
+	stats loopStats // bytes this loop wrote; see Stats
 }
 
 // Run drains the outbox; it makes *loop a gnet.Runnable, so that waking the
@@ -63,7 +64,7 @@ func (l *loop) traffic(c *Conn, gc gnet.Conn) gnet.Action {
 		}
 		action = l.frame(c, gc, n)
 	}
-	if err := l.batch.flush(gc); err != nil {
+	if err := l.batch.flush(gc, &l.stats); err != nil {
 		return gnet.Close
 	}
 	if action == gnet.None && l.slowReader(c, gc) {

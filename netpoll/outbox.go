@@ -94,15 +94,20 @@ func (l *loop) writeItems(items []outItem) {
 	err := ErrConnClosed
 	if !c.closed.Load() {
 		iov := l.iov[:0]
+		var inline, vectored int
 		for i := range items {
 			iov = append(iov, items[i].buf.B)
+			inline += len(items[i].buf.B)
 			for _, b := range items[i].body {
 				if len(b) > 0 {
 					iov = append(iov, b)
+					vectored += len(b)
 				}
 			}
 		}
-		err = writeChunked(c.gc, iov)
+		l.stats.inline.Add(int64(inline))
+		l.stats.vectored.Add(int64(vectored))
+		err = writeChunked(c.gc, iov, &l.stats)
 		clear(iov)
 		l.iov = iov[:0]
 		c.touch()
