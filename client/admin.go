@@ -184,3 +184,25 @@ func (a *Admin) ConsumerProgress(ctx context.Context, group, topic string) ([]Qu
 	}
 	return out, nil
 }
+
+// BrokerRuntimeInfo returns the runtime statistics of the broker at
+// brokerAddr (GET_BROKER_RUNTIME_INFO, code 28): the KVTable that
+// `mqadmin brokerStatus` prints, such as commitLogMaxOffset,
+// commitLogMinOffset, msgPutTotalTodayNow and msgGetTotalTodayNow
+// (decimal strings). The set of keys is the broker's choice: ours serves a
+// subset of the Java broker's names (J4 BrokerController's runtime info),
+// with the same meanings. The map is the caller's.
+func (a *Admin) BrokerRuntimeInfo(ctx context.Context, brokerAddr string) (map[string]string, error) {
+	resp, err := a.in.rpc.invoke(ctx, brokerAddr, a.in.rpc.newRequest(protocol.ReqGetBrokerRuntimeInfo), 0)
+	if err != nil {
+		return nil, fmt.Errorf("client: broker runtime info from %s: %w", brokerAddr, err)
+	}
+	if resp.Code != int32(protocol.RespSuccess) {
+		return nil, brokerError("broker runtime info", brokerAddr, resp)
+	}
+	table, err := protocol.DecodeKVTable(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: broker runtime info from %s: %v", ErrBadResponse, brokerAddr, err)
+	}
+	return table, nil
+}
