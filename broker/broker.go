@@ -301,8 +301,9 @@ func (b *Broker) Addr() string { return b.addr }
 // ListenAddr returns the bound listen address, "" before Start.
 func (b *Broker) ListenAddr() string { return b.srv.Addr() }
 
-// Close stops accepting, answers nothing more, unregisters from the
-// NameServers, stops every goroutine, writes config files and closes the
+// Close stops accepting connections (open ones are still served), refuses
+// new sends, unregisters from the NameServers, answers the sends in flight
+// and writes their replies, stops every goroutine, writes config files and closes the
 // store cleanly (flush, checkpoint, abort marker removed). Safe to call twice.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() { b.closeErr = b.close() })
@@ -315,6 +316,7 @@ func (b *Broker) close() error {
 	close(b.stop)
 	var errs []error
 	if started {
+		b.srv.StopAccepting() // open connections are still served
 		b.unregisterAll()
 		b.regMu.Lock()
 		waiters := b.regWaiters
@@ -322,6 +324,7 @@ func (b *Broker) close() error {
 		b.regMu.Unlock()
 		runRegisterWaiters(waiters) // sends that created a topic are answered now
 		b.drainSends()
+		b.drainReplies()
 	}
 	errs = append(errs, b.srv.Close())
 	b.wg.Wait()
@@ -351,6 +354,16 @@ func (b *Broker) drainSends() {
 			b.log.Warn("stopping with sends still unanswered", "sends", b.inflight.Load())
 			return
 		}
+	}
+}
+
+// drainReplies waits (bounded) until the replies the drained sends posted
+// are handed to the sockets, so that Close does not drop them.
+func (b *Broker) drainReplies() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := b.srv.Drain(ctx); err != nil {
+		b.log.Warn("stopping with replies possibly unwritten", "err", err)
 	}
 }
 

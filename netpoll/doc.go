@@ -8,7 +8,10 @@
 // # Exports
 //
 //   - Server (NewServer, Handle, HandleDefault, OnClose, Start, Addr, Stats,
-//     Close) and its Config. Stats counts the bytes the loops wrote and how
+//     StopAccepting, Drain, Close) and its Config. StopAccepting and Drain
+//     are a clean shutdown's first step (drain.go): new connections are
+//     closed unserved while open ones are still served, and Drain waits
+//     until replies already posted are written. Stats counts the bytes the loops wrote and how
 //     many were copied on the way (inline into a batch, or by gnet into a
 //     connection's outbound buffer) versus written from ReplyVec slices.
 //   - Handler, the function a request code is routed to, and Conn, the

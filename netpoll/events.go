@@ -32,7 +32,17 @@ func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
 }
 
 // OnOpen registers the new connection. It runs on the connection's loop.
+// A connection that opens while the server drains is closed unserved.
 func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	if h.s.draining.Load() {
+		var remote string
+		if addr := gc.RemoteAddr(); addr != nil {
+			remote = addr.String()
+		}
+		if h.s.refuse(remote) {
+			return nil, gnet.Close
+		}
+	}
 	c := h.s.open(gc)
 	gc.SetContext(c)
 	return nil, gnet.None

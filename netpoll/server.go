@@ -26,6 +26,7 @@ type Server struct {
 	handlers handlerTable // immutable after Start
 	notifier closeNotifier
 	events   eventHandler
+	drainState
 
 	lastOpaque atomic.Int32 // opaques of requests the server sends
 	lastConnID atomic.Uint64

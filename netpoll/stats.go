@@ -28,6 +28,9 @@ type Stats struct {
 	// outbound buffer because the socket did not take them (or because
 	// earlier bytes were still queued there).
 	BytesOutboundCopied int64
+	// ConnsRefused is the connections closed unserved because they opened
+	// after StopAccepting.
+	ConnsRefused int64
 }
 
 // loopStats is one loop's share of Stats; one per loop so that loops on
@@ -44,7 +47,7 @@ type loopStats struct {
 // Stats returns the server's byte counters summed over its loops. Safe from
 // any goroutine; cheap (one lock, a few atomic loads per loop).
 func (s *Server) Stats() Stats {
-	var st Stats
+	st := Stats{ConnsRefused: s.refused.Load()}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range s.mu.loops {
