@@ -58,25 +58,27 @@ type Broker struct {
 	storeHost []byte // stored form of addr
 	hostFlags int32  // SysFlagStoreHostV6 or 0
 
-	queueRR    atomic.Uint32 // round robin for sends without a queue id
-	putCount   atomic.Int64  // messages stored since Start (runtime info)
-	getCount   atomic.Int64  // messages pulled since Start (runtime info)
-	pullBytes  atomic.Int64  // bytes of stored-message records served by pulls (runtime info)
-	bootTime   time.Time     // set by Open
-	regSignal  chan struct{} // capacity 1: register now
-	regMu      sync.Mutex    // guards regWaiters
-	regWaiters []func()      // run after the next registration
-	stop       chan struct{}
-	wg         sync.WaitGroup
-	started    atomic.Bool   // Start was called
-	running    atomic.Bool   // Start succeeded: its goroutines run
-	closing    atomic.Bool   // set first by Close: new sends are refused
-	inflight   atomic.Int64  // sends appended and not yet answered
-	drained    chan struct{} // capacity 1: inflight reached 0 while closing
-	closeOnce  sync.Once
-	closeErr   error
-	sendPool   sync.Pool // *sendOp
-	pullPool   sync.Pool // *pullOp
+	queueRR     atomic.Uint32 // round robin for sends without a queue id
+	putCount    atomic.Int64  // messages stored since Start (runtime info)
+	getCount    atomic.Int64  // messages pulled since Start (runtime info)
+	pullBytes   atomic.Int64  // bytes of stored-message records served by pulls (runtime info)
+	backlog     syncBacklog   // appended bytes not yet durable; sends refused past its limit
+	busyRefused atomic.Int64  // sends refused with SYSTEM_BUSY (runtime info)
+	bootTime    time.Time     // set by Open
+	regSignal   chan struct{} // capacity 1: register now
+	regMu       sync.Mutex    // guards regWaiters
+	regWaiters  []func()      // run after the next registration
+	stop        chan struct{}
+	wg          sync.WaitGroup
+	started     atomic.Bool   // Start was called
+	running     atomic.Bool   // Start succeeded: its goroutines run
+	closing     atomic.Bool   // set first by Close: new sends are refused
+	inflight    atomic.Int64  // sends appended and not yet answered
+	drained     chan struct{} // capacity 1: inflight reached 0 while closing
+	closeOnce   sync.Once
+	closeErr    error
+	sendPool    sync.Pool // *sendOp
+	pullPool    sync.Pool // *pullOp
 }
 
 // Open opens (or creates) the store under cfg.StorePathRootDir, recovers it,
@@ -98,6 +100,7 @@ func Open(cfg Config) (*Broker, error) {
 	b.cold = newColdReader(b)
 	b.tx = newTxChecker(b)
 	b.coldBytes = cfg.coldReadBytes
+	b.backlog.limit = cfg.syncBacklogBytes
 	if b.coldBytes == 0 {
 		b.coldBytes = totalMemoryBytes() * int64(cfg.AccessMessageInMemoryMaxRatio) / 100
 	}

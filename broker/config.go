@@ -133,6 +133,7 @@ type Config struct {
 	clientExpiry       time.Duration // default DefaultClientExpiry
 	clientScanInterval time.Duration // default DefaultClientScanInterval
 	coldReadBytes      int64         // overrides the cold-read distance; < 0: every pull is cold
+	syncBacklogBytes   int64         // default DefaultSyncBacklogBytes
 }
 
 // Effective returns c with every zero field replaced by its default, as
@@ -226,6 +227,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.clientScanInterval == 0 {
 		c.clientScanInterval = DefaultClientScanInterval
+	}
+	if c.syncBacklogBytes == 0 {
+		c.syncBacklogBytes = DefaultSyncBacklogBytes
 	}
 	return c
 }

@@ -20,6 +20,7 @@
 //	dispatch.go      the one table from request code to handler
 //	errors.go        sentinel errors and their mapping to response codes
 //	send.go          SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320)
+//	flowcontrol.go   the sync-flush backlog: sends past it get SYSTEM_BUSY, never a blocked loop
 //	batch.go         the batch body decoder
 //	pull.go          PULL_MESSAGE (11), tag filters, SQL92 filters (internal/sqlfilter,
 //	                 with enablePropertyFilter)
@@ -72,7 +73,11 @@
 // waits on a disk. A send that created its topic is also held
 // until the NameServers have the new topic. FLUSH_DISK_TIMEOUT is answered
 // with code 10 and the stored message's ids. The steady path allocates
-// nothing (TestSendPathAllocs).
+// nothing (TestSendPathAllocs). Every append is counted in a sync-flush
+// backlog until its completion runs; past DefaultSyncBacklogBytes (half
+// the store's 64 MiB write buffer, where Append would wait) a send is
+// answered SYSTEM_BUSY "[PCBUSY_CLEAN_QUEUE]broker busy" instead
+// (flowcontrol.go).
 //
 // # The pull path
 //
@@ -98,9 +103,10 @@
 // housekeepLoop (client expiry, lock expiry, queue trimming after
 // retention), the hold service, the cold readers, the schedule service,
 // the transaction checker and three persisters (topics, groups: on change;
-// offsets: every 5 s). Close, safe to call twice: refuses new sends,
-// unregisters from the NameServers, waits for appended sends to be
-// answered, closes the server, stops every goroutine, writes the config
+// offsets: every 5 s). Close, safe to call twice: stops accepting
+// connections (open ones are still served; netpoll StopAccepting), refuses
+// new sends, unregisters from the NameServers, waits for appended sends to
+// be answered and their replies written (netpoll Drain), closes the server, stops every goroutine, writes the config
 // files, closes the index and the commit log (final flush, checkpoint, abort
 // marker removed) and releases the store lock.
 //

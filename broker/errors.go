@@ -52,6 +52,8 @@ func errCode(err error) protocol.ResponseCode {
 		return protocol.RespMessageIllegal
 	case errors.Is(err, protocol.ErrTopicEmpty), errors.Is(err, protocol.ErrTopicChars), errors.Is(err, ErrQueueID):
 		return protocol.RespSystemError
+	case errors.Is(err, ErrBusy):
+		return protocol.RespSystemBusy
 	case errors.Is(err, mmapstore.ErrFlushTimeout):
 		return protocol.RespFlushDiskTimeout
 	case errors.Is(err, ErrClosed), errors.Is(err, mmapstore.ErrClosed), errors.Is(err, index.ErrClosed):

@@ -200,6 +200,9 @@ func (s *scheduleService) deliver(phyOffset int64) error {
 	if tc, ok := s.b.topics.get(string(topic)); ok && qid >= tc.WriteQueueNums && tc.WriteQueueNums > 0 {
 		out.QueueID = qid % tc.WriteQueueNums
 	}
+	n := int64(out.Size())
+	s.b.backlog.add(n)
+	defer s.b.backlog.done(n)
 	if err := s.b.clog.Append(&out, s.waiter.Done()); err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ type sendOp struct {
 
 	queueID      int32
 	queueOffset  int64
+	backlogBytes int64          // counted in Broker.backlog until the completion
 	doneFn       mmapstore.Done // op.done, bound once
 	countDownFn  func()         // op.countDown, bound once
 	createdTopic bool           // this send auto-created its topic
@@ -54,7 +55,7 @@ func (b *Broker) getSendOp() *sendOp {
 }
 
 func (b *Broker) putSendOp(op *sendOp) {
-	op.err = nil
+	op.err, op.backlogBytes = nil, 0
 	op.createdTopic, op.noWait, op.replied = false, false, false
 	op.reply = netpoll.ReplyTo{}
 	clear(op.msgs)
@@ -97,6 +98,13 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 	if op.createdTopic {
 		op.pending.Store(3) // and the registration of the new topic (below)
 	}
+	op.backlogBytes = op.size()
+	if !b.backlog.admit(op.backlogBytes) {
+		b.putSendOp(op)
+		b.busyRefused.Add(1)
+		b.replyError(c, req, ErrBusy)
+		return
+	}
 	b.inflight.Add(1)
 	var err error
 	if len(op.msgs) == 1 && !h.Batch {
@@ -105,6 +113,7 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		err = b.clog.AppendBatch(op.msgs, op.doneFn)
 	}
 	if err != nil {
+		b.backlog.done(op.backlogBytes)
 		b.sendDone()
 		b.putSendOp(op)
 		b.replyError(c, req, fmt.Errorf("send to %s: %w", h.Topic, err))
@@ -138,7 +147,17 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 // done is the store's completion (mmapstore.Done): it must not block.
 func (op *sendOp) done(err error) {
 	op.err = err
+	op.b.backlog.done(op.backlogBytes)
 	op.countDown()
+}
+
+// size is the stored size of the messages to append.
+func (op *sendOp) size() int64 {
+	var n int64
+	for i := range op.msgs {
+		n += int64(op.msgs[i].Size())
+	}
+	return n
 }
 
 // countDown answers from the calling goroutine when it is the last event.

@@ -54,7 +54,10 @@ func (b *Broker) sendBack(to netpoll.ReplyTo, h *protocol.ConsumerSendMsgBackReq
 	}
 	out, props := b.retryMessage(h, g, &m)
 	out.Properties = props
+	n := int64(out.Size())
+	b.backlog.add(n)
 	err = b.clog.Append(&out, func(err error) {
+		b.backlog.done(n)
 		defer b.sendDone()
 		if err != nil && !errors.Is(err, mmapstore.ErrFlushTimeout) {
 			b.replyLater(to, respCode(err), err.Error(), nil)
@@ -63,6 +66,7 @@ func (b *Broker) sendBack(to netpoll.ReplyTo, h *protocol.ConsumerSendMsgBackReq
 		b.replyLater(to, protocol.RespSuccess, "", nil)
 	})
 	if err != nil {
+		b.backlog.done(n)
 		b.sendDone()
 		b.replyErrorLater(to, fmt.Errorf("send back to %s: %w", out.Topic, err))
 	}

@@ -34,6 +34,8 @@ func (b *Broker) handleBrokerRuntimeInfo(c *netpoll.Conn, req *protocol.Command)
 		"pullHoldCount":       strconv.FormatInt(b.holds.parked(), 10),
 		"flushDiskType":       flushName(b.cfg.FlushDiskType),
 		"pullBodyBytesServed": strconv.FormatInt(b.pullBytes.Load(), 10),
+		"syncBacklogBytes":    strconv.FormatInt(b.backlog.bytes.Load(), 10),
+		"sendRefusedBusy":     strconv.FormatInt(b.busyRefused.Load(), 10),
 	}
 	b.addCopyStats(table)
 	body := protocol.AppendKVTable(nil, table)

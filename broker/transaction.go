@@ -92,7 +92,10 @@ func (b *Broker) endTransaction(to netpoll.ReplyTo, h *protocol.EndTransactionRe
 		return
 	}
 	half := m.QueueOffset
+	n := int64(out.Size())
+	b.backlog.add(n)
 	err = b.clog.Append(&out, func(err error) {
+		b.backlog.done(n)
 		defer b.sendDone()
 		if err != nil && !errors.Is(err, mmapstore.ErrFlushTimeout) {
 			b.replyLater(to, respCode(err), err.Error(), nil)
@@ -102,6 +105,7 @@ func (b *Broker) endTransaction(to netpoll.ReplyTo, h *protocol.EndTransactionRe
 		b.replyLater(to, protocol.RespSuccess, "", nil)
 	})
 	if err != nil {
+		b.backlog.done(n)
 		b.sendDone()
 		b.replyErrorLater(to, fmt.Errorf("commit transaction: %w", err))
 	}
@@ -161,7 +165,10 @@ func (b *Broker) appendOp(halfQueueOffset int64) {
 	m := protocol.StoredMessage{Topic: []byte(TopicTransOp), StoreHost: b.storeHost, SysFlag: flags,
 		BornHost: b.storeHost, BornTimestamp: time.Now().UnixMilli(), Body: []byte(itoa(halfQueueOffset)),
 		Properties: protocol.AppendProperty(nil, protocol.PropertyTags, opTag)}
-	if err := b.clog.Append(&m, func(error) {}); err != nil {
+	n := int64(m.Size())
+	b.backlog.add(n)
+	if err := b.clog.Append(&m, func(error) { b.backlog.done(n) }); err != nil {
+		b.backlog.done(n)
 		b.log.Error("append transaction op record", "halfOffset", halfQueueOffset, "err", err)
 	}
 }
