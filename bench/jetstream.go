@@ -25,8 +25,8 @@ import (
 // measured here (fsync per message: p99 ~1 ms per message in flight).
 const jetStreamAckTimeout = 60 * time.Second
 
-// ErrProducerClosed is returned by Publish after Close.
-var ErrProducerClosed = errors.New("bench: producer closed")
+// ErrJetStreamProducerClosed is returned by Publish after Close.
+var ErrJetStreamProducerClosed = errors.New("bench: producer closed")
 
 // jetStreamClient is the Client for NATS JetStream. It holds one
 // connection for stream management; every producer and consumer opens its
@@ -171,7 +171,7 @@ func newJetStreamProducer(url, topic string, window int) (*jetStreamProducer, er
 // until the ack (for a retry), which the Producer contract allows.
 func (p *jetStreamProducer) Publish(ctx context.Context, body []byte, done func(err error)) error {
 	if p.closed.Load() {
-		return ErrProducerClosed
+		return ErrJetStreamProducerClosed
 	}
 	select {
 	case p.slots <- struct{}{}:

@@ -28,8 +28,8 @@ func testJetStream(t testing.TB, topic string) Client {
 	return c
 }
 
-// indexedBody returns a 1 KiB body: the index, then bytes derived from it.
-func indexedBody(i int) []byte {
+// jsIndexedBody returns a 1 KiB body: the index, then bytes derived from it.
+func jsIndexedBody(i int) []byte {
 	b := make([]byte, 1024)
 	binary.BigEndian.PutUint64(b, uint64(i))
 	for j := 8; j < len(b); j++ {
@@ -38,9 +38,9 @@ func indexedBody(i int) []byte {
 	return b
 }
 
-// bodyIndex returns the index of a body made by indexedBody, or -1 when
+// jsBodyIndex returns the index of a body made by jsIndexedBody, or -1 when
 // the body is not one.
-func bodyIndex(b []byte) int {
+func jsBodyIndex(b []byte) int {
 	if len(b) != 1024 {
 		return -1
 	}
@@ -53,11 +53,11 @@ func bodyIndex(b []byte) int {
 	return i
 }
 
-// publishIndexed publishes n indexed bodies with window, fails the test
+// jsPublishIndexed publishes n indexed bodies with window, fails the test
 // unless every done reports nil exactly once, and returns the largest
 // number of messages seen in flight (published, done not yet called)
 // right after a Publish returned.
-func publishIndexed(t *testing.T, c Client, topic string, n, window int) int {
+func jsPublishIndexed(t *testing.T, c Client, topic string, n, window int) int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -69,7 +69,7 @@ func publishIndexed(t *testing.T, c Client, topic string, n, window int) int {
 	var acked, failed atomic.Int64
 	maxInFlight := 0
 	for i := range n {
-		err := p.Publish(ctx, indexedBody(i), func(err error) {
+		err := p.Publish(ctx, jsIndexedBody(i), func(err error) {
 			calls[i].Add(1)
 			if err != nil {
 				failed.Add(1)
@@ -96,7 +96,7 @@ func publishIndexed(t *testing.T, c Client, topic string, n, window int) int {
 func TestJetStreamProducerAcksEveryMessageWithinWindow(t *testing.T) {
 	const topic, n, window = "bench.acks", 2000, 64
 	c := testJetStream(t, topic)
-	maxInFlight := publishIndexed(t, c, topic, n, window)
+	maxInFlight := jsPublishIndexed(t, c, topic, n, window)
 	if maxInFlight > window {
 		t.Fatalf("%d messages in flight, window is %d", maxInFlight, window)
 	}
@@ -120,7 +120,7 @@ func TestJetStreamProducerWindowBlocksPublish(t *testing.T) {
 	var acked sync.WaitGroup
 	acked.Add(window + 1)
 	for i := range window {
-		err := p.Publish(ctx, indexedBody(i), func(err error) {
+		err := p.Publish(ctx, jsIndexedBody(i), func(err error) {
 			if i == 0 {
 				<-release
 			}
@@ -134,13 +134,13 @@ func TestJetStreamProducerWindowBlocksPublish(t *testing.T) {
 		}
 	}
 	short, cancelShort := context.WithTimeout(ctx, 300*time.Millisecond)
-	err = p.Publish(short, indexedBody(window), func(error) { t.Error("done called for a Publish that failed") })
+	err = p.Publish(short, jsIndexedBody(window), func(error) { t.Error("done called for a Publish that failed") })
 	cancelShort()
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Publish beyond a full window = %v, want it to block until the deadline", err)
 	}
 	close(release)
-	if err := p.Publish(ctx, indexedBody(window), func(err error) {
+	if err := p.Publish(ctx, jsIndexedBody(window), func(err error) {
 		if err != nil {
 			t.Errorf("done(%d) = %v", window, err)
 		}
@@ -152,8 +152,8 @@ func TestJetStreamProducerWindowBlocksPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	acked.Wait() // Close returned, so every done ran
-	if err := p.Publish(ctx, indexedBody(0), func(error) {}); !errors.Is(err, ErrProducerClosed) {
-		t.Fatalf("Publish after Close = %v, want ErrProducerClosed", err)
+	if err := p.Publish(ctx, jsIndexedBody(0), func(error) {}); !errors.Is(err, ErrJetStreamProducerClosed) {
+		t.Fatalf("Publish after Close = %v, want ErrJetStreamProducerClosed", err)
 	}
 	if err := p.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
@@ -163,7 +163,7 @@ func TestJetStreamProducerWindowBlocksPublish(t *testing.T) {
 func TestJetStreamConsumerReadsEveryMessageOnceFromTheStart(t *testing.T) {
 	const topic, n = "bench.consume", 2000
 	c := testJetStream(t, topic)
-	publishIndexed(t, c, topic, n, 64) // all stored before the consumer starts
+	jsPublishIndexed(t, c, topic, n, 64) // all stored before the consumer starts
 
 	var (
 		mu       sync.Mutex
@@ -181,7 +181,7 @@ func TestJetStreamConsumerReadsEveryMessageOnceFromTheStart(t *testing.T) {
 			bad = append(bad, "deliver called after Close")
 			return
 		}
-		i := bodyIndex(body)
+		i := jsBodyIndex(body)
 		if i < 0 || i >= n {
 			bad = append(bad, "malformed body")
 			return

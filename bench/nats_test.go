@@ -95,7 +95,7 @@ type natsVarzJetStream struct {
 	} `json:"jetstream"`
 }
 
-func readVarz(t *testing.T, n *NATS) natsVarzJetStream {
+func natsReadVarz(t *testing.T, n *NATS) natsVarzJetStream {
 	t.Helper()
 	resp, err := http.Get(n.Monitor + "/varz")
 	if err != nil {
@@ -116,7 +116,7 @@ func TestStartNATSAppliesFlushMode(t *testing.T) {
 			if !strings.HasPrefix(n.URL, "nats://127.0.0.1:") || strings.HasSuffix(n.URL, ":-1") {
 				t.Fatalf("URL = %q", n.URL)
 			}
-			cfg := readVarz(t, n).JetStream.Config
+			cfg := natsReadVarz(t, n).JetStream.Config
 			if cfg.SyncAlways != (flush == SyncFlush) {
 				t.Fatalf("server runs with sync_always=%v in %s mode", cfg.SyncAlways, flush)
 			}
