@@ -12,9 +12,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// The JetStream peer uses nats.go's jetstream package (the current API,
-// the one natscli's `nats bench js` uses, so our figures compare with
-// machine-limits.md §6): PublishAsync futures for a windowed producer, and
+// The JetStream peer uses nats.go's jetstream package (the current API):
+// PublishAsync futures for a windowed producer, and
 // an ordered consumer (ephemeral, no acks, flow-controlled pulls) with
 // Consume for reading a stream back in order, the fastest reader
 // JetStream has. The legacy JetStreamContext would work as well; it is
