@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func newTestOfficialClient(t *testing.T) Client {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("the official Go client v2.1.2 has data races of its own; run without -race")
+	}
+	b := testBroker(t, AsyncFlush)
+	c, err := NewOfficialClient(b.NameServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestOfficialPublishesAndConsumesEveryBodyOnce(t *testing.T) {
+	c := newTestOfficialClient(t)
+	if c.Name() != "official" {
+		t.Fatalf("Name() = %q", c.Name())
+	}
+	checkClientRoundTrip(t, c, "BenchOfficialRoundTrip")
+}
+
+func TestOfficialPublishBlocksAtWindow(t *testing.T) {
+	c := newTestOfficialClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.CreateTopic(ctx, "BenchOfficialWindow"); err != nil {
+		t.Fatal(err)
+	}
+	checkWindowBlocks(t, c, "BenchOfficialWindow")
+}
