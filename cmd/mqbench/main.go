@@ -1,0 +1,121 @@
+// Command mqbench runs the benchmark suite (`make bench`): our broker and
+// its peer, NATS JetStream, side by side in one run, with the physical
+// limits of the machine measured in the same run, and writes a dated
+// report (Markdown, JSON, SVG plots).
+//
+//	mqbench [-profile full|quick|smoke] [-out bench/results] [-broker bin/mqbroker]
+//	        [-peers-dir bin/peers] [-no-peers] [-work DIR]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fastmq/fastmq/bench"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "mqbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("mqbench", flag.ContinueOnError)
+	profile := fs.String("profile", "full", "run length: full (about 5 min), quick (about 1 min) or smoke (seconds per scenario)")
+	out := fs.String("out", "bench/results", "where the dated report goes")
+	broker := fs.String("broker", "bin/mqbroker", "the mqbroker binary to benchmark")
+	peersDir := fs.String("peers-dir", "bin/peers", "where the peer (nats-server) is installed")
+	noPeers := fs.Bool("no-peers", false, "run our broker only")
+	work := fs.String("work", "", "directory for the servers' stores (default: a new temp dir, removed afterwards)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	p, ok := bench.Profiles[*profile]
+	if !ok {
+		return fmt.Errorf("unknown profile %q (full, quick or smoke)", *profile)
+	}
+	bin, err := filepath.Abs(*broker)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("broker binary: %w (run `make build` first)", err)
+	}
+	workDir := *work
+	if workDir == "" {
+		if workDir, err = os.MkdirTemp("", "mqbench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(workDir)
+	}
+	cfg := bench.Config{Profile: p, BrokerBin: bin, WorkDir: workDir, Commit: commit(), Progress: stdout}
+	if !*noPeers {
+		if cfg.NATSBinDir, err = filepath.Abs(*peersDir); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "mqbench: profile %s, broker %s, work dir %s, commit %s\n", p.Name, bin, workDir, cfg.Commit)
+	res, runErr := bench.Run(ctx, cfg)
+	if res == nil {
+		return runErr
+	}
+	stamp := res.Report.Started.UTC().Format("20060102-150405") + "-" + p.Name
+	files, err := res.WriteFiles(*out, stamp)
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	fmt.Fprintln(stdout, "\ntargets:")
+	for _, t := range res.Targets {
+		verdict := map[bool]string{true: "met", false: "MISSED"}[t.Met]
+		if !t.Known {
+			verdict = "not measured"
+		}
+		fmt.Fprintf(stdout, "  %-30s %-12s %s\n", t.Name, verdict, t.Measured)
+	}
+	fmt.Fprintf(stdout, "\nreport: %s\n        %s\n", files.Markdown, files.JSON)
+	for _, s := range files.SVGs {
+		fmt.Fprintf(stdout, "        %s\n", s)
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if len(res.Failures) > 0 {
+		whats := make([]string, 0, len(res.Failures))
+		for _, f := range res.Failures {
+			whats = append(whats, f.What)
+		}
+		slices.Sort(whats)
+		return fmt.Errorf("%d part(s) failed: %s (details in the report)", len(res.Failures), strings.Join(whats, ", "))
+	}
+	return nil
+}
+
+// commit names the build: `git describe`-like short hash, "+dirty" when
+// the work tree has changes, or "unknown" outside a git checkout.
+func commit() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		c += "+dirty"
+	}
+	return c
+}
