@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fastmq/fastmq/perf"
-	"golang.org/x/sys/unix"
 )
 
 // The physical limits, measured in the same run as the brokers: what the
@@ -95,7 +95,7 @@ func diskLimit(ctx context.Context, dir string, batch, size int, d time.Duration
 		if _, err := f.WriteAt(buf, off); err != nil {
 			return perf.Run{}, fmt.Errorf("bench: disk probe write: %w", err)
 		}
-		if err := unix.Fdatasync(int(f.Fd())); err != nil {
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
 			return perf.Run{}, fmt.Errorf("bench: disk probe fdatasync: %w", err)
 		}
 		now := time.Now()
