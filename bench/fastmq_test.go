@@ -229,3 +229,51 @@ func TestFastmqPublishBlocksAtWindow(t *testing.T) {
 	}
 	checkWindowBlocks(t, c, "BenchFastmqWindow")
 }
+
+// benchmarkPublish publishes 1 KiB bodies through c with each window
+// size, against the broker c talks to; every message must be
+// acknowledged.
+func benchmarkPublish(b *testing.B, c Client, topic string) {
+	ctx := context.Background()
+	if err := c.CreateTopic(ctx, topic); err != nil {
+		b.Fatal(err)
+	}
+	body := testBody(0, 1024)
+	for _, window := range []int{1, 64, 1024} {
+		b.Run(fmt.Sprintf("window=%d", window), func(b *testing.B) {
+			p, err := c.NewProducer(ctx, topic, window)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var failed atomic.Int64
+			done := func(err error) {
+				if err != nil {
+					failed.Add(1)
+				}
+			}
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if err := p.Publish(ctx, body, done); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := p.Close(); err != nil {
+				b.Fatal(err)
+			}
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d sends failed", n)
+			}
+		})
+	}
+}
+
+func BenchmarkFastmqPublish(b *testing.B) {
+	br := testBroker(b, AsyncFlush)
+	c, err := NewFastmqClient(br.NameServer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	benchmarkPublish(b, c, "BenchFastmqPublish")
+}

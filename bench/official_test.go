@@ -37,3 +37,16 @@ func TestOfficialPublishBlocksAtWindow(t *testing.T) {
 	}
 	checkWindowBlocks(t, c, "BenchOfficialWindow")
 }
+
+func BenchmarkOfficialPublish(b *testing.B) {
+	if raceEnabled {
+		b.Skip("the official Go client v2.1.2 has data races of its own; run without -race")
+	}
+	br := testBroker(b, AsyncFlush)
+	c, err := NewOfficialClient(br.NameServer)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	benchmarkPublish(b, c, "BenchOfficialPublish")
+}
