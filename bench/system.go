@@ -64,11 +64,10 @@ func (p *progress) printf(format string, args ...any) {
 	if p == nil || p.w == nil {
 		return
 	}
+	line := fmt.Sprintf("[%6.1fs] ", time.Since(p.start).Seconds()) + fmt.Sprintf(format, args...) + "\n"
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "[%6.1fs] ", time.Since(p.start).Seconds())
-	fmt.Fprintf(p.w, format, args...)
-	fmt.Fprintln(p.w)
+	io.WriteString(p.w, line)
 }
 
 // tickPrinter returns a runLoad tick callback printing the run's name,
