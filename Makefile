@@ -8,15 +8,15 @@ FUZZTIME  ?= 10s
 # Every package also runs without it in `make unit`: tests that drive the
 # official RocketMQ Go client skip under -race (the client has data races of
 # its own), so the plain run is where they count.
-RACE_DIRS ?= mmapstore index netpoll namesrv broker client replica
+RACE_DIRS ?= mmapstore index netpoll namesrv broker client replica bench
 RACE_PKGS  = $(addprefix ./,$(addsuffix /...,$(RACE_DIRS)))
 SOAK_CYCLES ?= 300
 
 .DEFAULT_GOAL := help
-.PHONY: help build test race unit fuzz bench lint check soak clean
+.PHONY: help build test race unit fuzz bench bench-quick gobench lint check soak clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## build every command into ./bin
 	@mkdir -p $(BIN)
@@ -38,7 +38,13 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s) each
 	  done; \
 	done
 
-bench: build ## run the benchmarks and write a dated report under bench/results/
+bench: build ## the suite, ours and NATS JetStream side by side (about 5 min): report in bench/results/
+	$(BIN)/mqbench -profile full -out bench/results -broker $(BIN)/mqbroker -peers-dir $(BIN)/peers
+
+bench-quick: build ## the same suite, shorter (about 1 min)
+	$(BIN)/mqbench -profile quick -out bench/results -broker $(BIN)/mqbroker -peers-dir $(BIN)/peers
+
+gobench: ## the packages' go test benchmarks, written under bench/results/
 	@mkdir -p bench/results
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./... | tee bench/results/$$(date -u +%Y%m%d-%H%M%S)-gobench.txt
 
