@@ -43,6 +43,8 @@ func instanceName(kind string) string {
 type fastmqClient struct {
 	nameServer string
 	admin      *client.Admin
+	// producerOpts is a test seam: options appended to every producer's.
+	producerOpts []client.ProducerOption
 }
 
 // NewFastmqClient returns a Client that drives a RocketMQ-compatible
@@ -107,8 +109,9 @@ func (c *fastmqClient) NewProducer(ctx context.Context, topic string, window int
 		return nil, fmt.Errorf("bench: window %d: must be positive", window)
 	}
 	name := instanceName("producer")
-	p, err := client.NewProducer(client.WithNameServers(c.nameServer), client.WithInstanceName(name),
-		client.WithProducerGroup(name), client.WithAsyncWorkers(window, window))
+	opts := append([]client.ProducerOption{client.WithNameServers(c.nameServer), client.WithInstanceName(name),
+		client.WithProducerGroup(name), client.WithAsyncWorkers(window, window)}, c.producerOpts...)
+	p, err := client.NewProducer(opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fastmq/fastmq/client"
 )
 
 // The checks below hold for every Client (target.go's contract); each
@@ -201,7 +204,54 @@ func checkClientRoundTrip(t *testing.T, c Client, topic string) {
 	checkConsumeAll(t, c, topic, topic+"-group", sent)
 }
 
-func newTestFastmqClient(t *testing.T) Client {
+// checkStalledBrokerFailsSend freezes the broker (SIGSTOP) while a
+// message is in flight and fails unless its done reports an error once the
+// client gives up, Close returns after it, and the test process is still
+// alive (the official client v2.1.2 dereferences the missing response
+// right after calling back with a timeout).
+func checkStalledBrokerFailsSend(t *testing.T, c Client, b *Broker, topic string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := c.CreateTopic(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.NewProducer(ctx, topic, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 2)
+	if err := p.Publish(ctx, testBody(0, 64), func(err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("send before the stall: %v", err)
+	}
+	if err := syscall.Kill(b.Pid(), syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stalled := time.Now()
+	resume := func() { syscall.Kill(b.Pid(), syscall.SIGCONT) }
+	t.Cleanup(resume) // runs before testBroker's Stop
+	if err := p.Publish(ctx, testBody(1, 64), func(err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("send to a stopped broker acknowledged")
+		}
+		t.Logf("send to a stopped broker: %v (after %v)", err, time.Since(stalled).Round(time.Millisecond))
+	case <-ctx.Done():
+		t.Fatal("no done call for a send to a stopped broker")
+	}
+	resume()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTestFastmqClient(t *testing.T) (Client, *Broker) {
 	t.Helper()
 	b := testBroker(t, AsyncFlush)
 	c, err := NewFastmqClient(b.NameServer)
@@ -209,11 +259,11 @@ func newTestFastmqClient(t *testing.T) Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, b
 }
 
 func TestFastmqPublishesAndConsumesEveryBodyOnce(t *testing.T) {
-	c := newTestFastmqClient(t)
+	c, _ := newTestFastmqClient(t)
 	if c.Name() != "fastmq" {
 		t.Fatalf("Name() = %q", c.Name())
 	}
@@ -221,13 +271,22 @@ func TestFastmqPublishesAndConsumesEveryBodyOnce(t *testing.T) {
 }
 
 func TestFastmqPublishBlocksAtWindow(t *testing.T) {
-	c := newTestFastmqClient(t)
+	c, _ := newTestFastmqClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := c.CreateTopic(ctx, "BenchFastmqWindow"); err != nil {
 		t.Fatal(err)
 	}
 	checkWindowBlocks(t, c, "BenchFastmqWindow")
+}
+
+func TestFastmqStalledBrokerFailsSend(t *testing.T) {
+	c, b := newTestFastmqClient(t)
+	// Each attempt and each route refresh between attempts waits out the
+	// request timeout (3 attempts, 2 refreshes from the stalled
+	// standalone NameServer): 15 s by default, 5 s with 1 s.
+	c.(*fastmqClient).producerOpts = []client.ProducerOption{client.WithRequestTimeout(time.Second)}
+	checkStalledBrokerFailsSend(t, c, b, "BenchFastmqStall")
 }
 
 // benchmarkPublish publishes 1 KiB bodies through c with each window

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func newTestOfficialClient(t *testing.T) Client {
+func newTestOfficialClient(t *testing.T) (Client, *Broker) {
 	t.Helper()
 	if raceEnabled {
 		t.Skip("the official Go client v2.1.2 has data races of its own; run without -race")
@@ -17,11 +17,11 @@ func newTestOfficialClient(t *testing.T) Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, b
 }
 
 func TestOfficialPublishesAndConsumesEveryBodyOnce(t *testing.T) {
-	c := newTestOfficialClient(t)
+	c, _ := newTestOfficialClient(t)
 	if c.Name() != "official" {
 		t.Fatalf("Name() = %q", c.Name())
 	}
@@ -29,13 +29,18 @@ func TestOfficialPublishesAndConsumesEveryBodyOnce(t *testing.T) {
 }
 
 func TestOfficialPublishBlocksAtWindow(t *testing.T) {
-	c := newTestOfficialClient(t)
+	c, _ := newTestOfficialClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := c.CreateTopic(ctx, "BenchOfficialWindow"); err != nil {
 		t.Fatal(err)
 	}
 	checkWindowBlocks(t, c, "BenchOfficialWindow")
+}
+
+func TestOfficialStalledBrokerFailsSend(t *testing.T) {
+	c, b := newTestOfficialClient(t)
+	checkStalledBrokerFailsSend(t, c, b, "BenchOfficialStall")
 }
 
 func BenchmarkOfficialPublish(b *testing.B) {
