@@ -29,8 +29,9 @@ type Broker struct {
 }
 
 // StartBroker runs bin (an mqbroker) as a standalone broker with its
-// NameServer, both on 127.0.0.1 random ports, storing under dir.
-func StartBroker(ctx context.Context, bin, dir string, flush Flush) (*Broker, error) {
+// NameServer, both on 127.0.0.1 random ports, storing under dir. extra
+// arguments go to mqbroker as they are (--cpuprofile FILE).
+func StartBroker(ctx context.Context, bin, dir string, flush Flush, extra ...string) (*Broker, error) {
 	conf := []string{
 		"brokerClusterName=BenchCluster",
 		"brokerName=bench-broker",
@@ -48,7 +49,7 @@ func StartBroker(ctx context.Context, bin, dir string, flush Flush) (*Broker, er
 		return nil, err
 	}
 	store := filepath.Join(dir, "store")
-	args := []string{"--standalone", "-c", confPath, "--listen", "127.0.0.1:0", "--namesrv-listen", "127.0.0.1:0", "--store", store}
+	args := append([]string{"--standalone", "-c", confPath, "--listen", "127.0.0.1:0", "--namesrv-listen", "127.0.0.1:0", "--store", store}, extra...)
 	var addr string
 	p, ns, err := StartProcess(ctx, "mqbroker-"+string(flush), dir, bin, args, []string{"HOME=" + dir}, func(out string) (string, bool) {
 		ns, broker := parseStandaloneOutput(out)

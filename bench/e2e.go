@@ -22,7 +22,7 @@ type e2eScenario struct {
 
 // e2eWindow bounds a producer's in-flight messages in the e2e scenario:
 // large enough that acknowledgements never throttle the rate.
-const e2eWindow = 4096
+const e2eWindow = 256
 
 func (sc e2eScenario) run(ctx context.Context, s *system, prog *progress, topicSeq *int) (perf.Run, error) {
 	*topicSeq++

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,19 @@ type Config struct {
 	Commit string
 	// Progress receives a line per tick; nil is silent.
 	Progress io.Writer
+	// Scenarios and Systems, when not empty, restrict the run to those
+	// names (scenarios: limits, produce, e2e, catch-up, client-cost;
+	// systems: fastmq, jetstream), to look closer at one figure.
+	Scenarios, Systems []string
+	// ProfileDir, when set, gets a CPU profile of every broker process
+	// (mqbroker-<flush>.pprof), for where the time goes.
+	ProfileDir string
+}
+
+// wants reports whether the run includes scenario and system ("" matches).
+func (c *Config) wants(scenario, system string) bool {
+	return (scenario == "" || len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, scenario)) &&
+		(system == "" || len(c.Systems) == 0 || slices.Contains(c.Systems, system))
 }
 
 // Run runs the suite and returns its result. A scenario that fails is
@@ -95,12 +109,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	prog := &progress{w: cfg.Progress, start: time.Now()}
 	s := &suite{cfg: cfg, prog: prog, res: r}
-	s.limits(ctx)
-	s.fastmq(ctx, AsyncFlush)
-	s.fastmq(ctx, SyncFlush)
-	if cfg.NATSBinDir != "" {
+	if cfg.wants("limits", "") {
+		s.limits(ctx)
+	}
+	if cfg.wants("", "fastmq") {
+		s.fastmq(ctx, AsyncFlush)
+		s.fastmq(ctx, SyncFlush)
+	}
+	switch {
+	case !cfg.wants("", "jetstream"):
+	case cfg.NATSBinDir != "":
 		s.jetstream(ctx)
-	} else {
+	default:
 		r.fail("jetstream", errors.New("peer not run (no NATS bin dir given)"))
 	}
 	r.Finished = time.Now()
@@ -141,7 +161,11 @@ func (s *suite) fastmq(ctx context.Context, flush Flush) {
 	label := "fastmq/" + string(flush)
 	dir := filepath.Join(s.cfg.WorkDir, "fastmq-"+string(flush))
 	defer os.RemoveAll(dir)
-	b, err := StartBroker(ctx, s.cfg.BrokerBin, dir, flush)
+	var extra []string
+	if s.cfg.ProfileDir != "" {
+		extra = append(extra, "--cpuprofile", filepath.Join(s.cfg.ProfileDir, "mqbroker-"+string(flush)+".pprof"))
+	}
+	b, err := StartBroker(ctx, s.cfg.BrokerBin, dir, flush, extra...)
 	if err != nil {
 		s.res.fail(label, err)
 		return
@@ -163,7 +187,12 @@ func (s *suite) fastmq(ctx context.Context, flush Flush) {
 	if flush != AsyncFlush {
 		return
 	}
-	s.catchUp(ctx, sys)
+	if s.cfg.wants("catch-up", "") {
+		s.catchUp(ctx, sys)
+	}
+	if !s.cfg.wants("client-cost", "") {
+		return
+	}
 	s.clientCost(ctx, sys)
 	oc, err := NewOfficialClient(b.NameServer)
 	if err != nil {
@@ -211,7 +240,7 @@ func (s *suite) natsRun(ctx context.Context, bin string, flush Flush) {
 	defer c.Close()
 	sys := &system{name: "jetstream", flush: flush, client: c, server: n.Process}
 	s.common(ctx, sys)
-	if flush == AsyncFlush {
+	if flush == AsyncFlush && s.cfg.wants("catch-up", "") {
 		s.catchUp(ctx, sys)
 	}
 }
@@ -219,21 +248,25 @@ func (s *suite) natsRun(ctx context.Context, bin string, flush Flush) {
 // common runs the scenarios every system gets in both flush modes.
 func (s *suite) common(ctx context.Context, sys *system) {
 	p := s.cfg.Profile
-	runs, err := produceScenario{
-		producers: p.Producers, window: p.Window, size: p.Size, warmup: p.Warmup,
-		duration: p.Cell, latencyProducers: p.LatencyProducers,
-	}.run(ctx, sys, s.prog, &s.topicSeq)
-	s.res.add(runs...)
-	if err != nil {
-		s.res.fail("produce "+sys.label(), err)
+	if s.cfg.wants("produce", "") {
+		runs, err := produceScenario{
+			producers: p.Producers, window: p.Window, size: p.Size, warmup: p.Warmup,
+			duration: p.Cell, latencyProducers: p.LatencyProducers,
+		}.run(ctx, sys, s.prog, &s.topicSeq)
+		s.res.add(runs...)
+		if err != nil {
+			s.res.fail("produce "+sys.label(), err)
+		}
 	}
-	run, err := e2eScenario{
-		rate: p.E2ERate, size: p.Size, warmup: p.Warmup, duration: p.E2EDuration, drain: 10 * time.Second,
-	}.run(ctx, sys, s.prog, &s.topicSeq)
-	if err != nil {
-		s.res.fail("e2e "+sys.label(), err)
-	} else {
-		s.res.add(run)
+	if s.cfg.wants("e2e", "") {
+		run, err := e2eScenario{
+			rate: p.E2ERate, size: p.Size, warmup: p.Warmup, duration: p.E2EDuration, drain: 10 * time.Second,
+		}.run(ctx, sys, s.prog, &s.topicSeq)
+		if err != nil {
+			s.res.fail("e2e "+sys.label(), err)
+		} else {
+			s.res.add(run)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@
 //
 //	mqbench [-profile full|quick|smoke] [-out bench/results] [-broker bin/mqbroker]
 //	        [-peers-dir bin/peers] [-no-peers] [-work DIR]
+//	        [-scenarios produce,e2e,...] [-systems fastmq,jetstream] [-cpuprofile-dir DIR]
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -39,6 +41,9 @@ func run(args []string, stdout io.Writer) error {
 	peersDir := fs.String("peers-dir", "bin/peers", "where the peer (nats-server) is installed")
 	noPeers := fs.Bool("no-peers", false, "run our broker only")
 	work := fs.String("work", "", "directory for the servers' stores (default: a new temp dir, removed afterwards)")
+	scenarios := fs.String("scenarios", "", "comma-separated scenarios to run (limits,produce,e2e,catch-up,client-cost); default all")
+	systems := fs.String("systems", "", "comma-separated systems to run (fastmq,jetstream); default all")
+	profDir := fs.String("cpuprofile-dir", "", "write CPU profiles of mqbench (the clients) and of each broker here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,7 +65,18 @@ func run(args []string, stdout io.Writer) error {
 		}
 		defer os.RemoveAll(workDir)
 	}
-	cfg := bench.Config{Profile: p, BrokerBin: bin, WorkDir: workDir, Commit: commit(), Progress: stdout}
+	cfg := bench.Config{Profile: p, BrokerBin: bin, WorkDir: workDir, Commit: commit(), Progress: stdout,
+		Scenarios: splitList(*scenarios), Systems: splitList(*systems)}
+	if *profDir != "" {
+		if cfg.ProfileDir, err = filepath.Abs(*profDir); err != nil {
+			return err
+		}
+		stopProf, err := startCPUProfile(filepath.Join(cfg.ProfileDir, "mqbench.pprof"))
+		if err != nil {
+			return err
+		}
+		defer stopProf()
+	}
 	if !*noPeers {
 		if cfg.NATSBinDir, err = filepath.Abs(*peersDir); err != nil {
 			return err
@@ -102,6 +118,36 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%d part(s) failed: %s (details in the report)", len(res.Failures), strings.Join(whats, ", "))
 	}
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// startCPUProfile profiles this process (the clients under test) into
+// path until the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // commit names the build: `git describe`-like short hash, "+dirty" when
