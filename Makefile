@@ -56,10 +56,10 @@ lint: ## gofmt, go vet, and the package import map (style.md §2)
 
 check: test ## what CI runs (.ci/run)
 
-soak: ## long runs: SOAK_CYCLES crash cycles, 100,000-message exactly-once runs, FUZZTIME=5m fuzzing
+soak: ## long runs: SOAK_CYCLES crash cycles, the 100,000-message exactly-once run 5 times each way, FUZZTIME=5m fuzzing
 	FASTMQ_CRASH_CYCLES=$(SOAK_CYCLES) $(GO) test -count=1 -timeout 3h -run 'Crash|KillNine|Kill9' ./mmapstore/... ./index/... ./cmd/mqbroker/...
-	FASTMQ_BROKER_MSGS=100000 $(GO) test -count=1 -timeout 30m -run TestPushConsumersExactlyOnce ./broker/
-	FASTMQ_BROKER_MSGS=100000 $(GO) test -race -count=1 -timeout 30m -run TestPushConsumersExactlyOnce ./broker/
+	$(GO) test -count=5 -timeout 30m -run TestPushConsumersExactlyOnce ./broker/
+	$(GO) test -race -count=5 -timeout 60m -run TestPushConsumersExactlyOnce ./broker/
 	$(MAKE) fuzz FUZZTIME=5m
 
 clean: ## remove build output
