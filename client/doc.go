@@ -25,7 +25,8 @@
 //     orderly (queue locks taken and renewed on the broker); long-polling
 //     pulls (15 s suspend, 30 s timeout); flow control by cached message
 //     count and size per queue; consume from first, last or a timestamp.
-//   - NewAdmin: CreateTopic, TopicRoute, ClusterInfo, ConsumerProgress.
+//   - NewAdmin: CreateTopic, TopicRoute, ClusterInfo, ConsumerProgress,
+//     BrokerRuntimeInfo.
 //   - Options are typed by where they apply: ProducerOption,
 //     ConsumerOption, AdminOption; CommonOption (WithNameServers,
 //     WithJSONHeaders, ...) applies to all. Headers use the ROCKETMQ binary
