@@ -42,9 +42,9 @@ type Profile struct {
 var Profiles = map[string]Profile{
 	"full": {
 		Name: "full", Size: 1024, Producers: []int{1, 16, 64}, Window: 128,
-		Warmup: time.Second, Cell: 5 * time.Second, LatencyProducers: 16,
-		E2ERate: 10000, E2EDuration: 10 * time.Second,
-		Backlog: 2 << 30, CostDuration: 5 * time.Second, LimitDuration: 3 * time.Second,
+		Warmup: time.Second, Cell: 7 * time.Second, LatencyProducers: 16,
+		E2ERate: 10000, E2EDuration: 15 * time.Second,
+		Backlog: 2 << 30, CostDuration: 7 * time.Second, LimitDuration: 3 * time.Second,
 		Bound: 20 * time.Minute,
 	},
 	"quick": {
