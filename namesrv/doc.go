@@ -26,7 +26,10 @@
 // does not decode is logged and answered SYSTEM_ERROR with the reason.
 // Handlers run on netpoll's event loops and never block: route reads take a
 // read lock for the time it takes to encode one route; KV changes are
-// answered by the KV persister once they are on disk.
+// answered by the KV persister once they are on disk. A REGISTER_BROKER
+// whose body is compressed or larger than 64 KiB is copied and decoded by
+// the registrar goroutine (registrar.go; bounded queue, SYSTEM_BUSY when
+// full) and answered through a deferred reply; small plain ones inline.
 //
 // # Liveness
 //
@@ -43,13 +46,13 @@
 // # Goroutines
 //
 // A started Server owns: the expiry scanner (scanLoop), the KV persister
-// (kvStore.persistLoop) and, unless attached with Register, its netpoll
+// (kvStore.persistLoop), the registrar (registrar.run) and, unless attached with Register, its netpoll
 // server's goroutines. Close stops and awaits all of them; it is safe to
 // call twice.
 //
 // # Locks
 //
-// Server.lifecycle, Server.brokerConns, routeTable.mu, kvStore.mu and
+// Server.lifecycle, Server.brokerConns, routeTable.mu, registrar.mu, kvStore.mu and
 // kvStore.pending are never held together, with one exception:
 // Server.lifecycle is held while registering handlers on, creating and
 // starting a netpoll server (so lifecycle comes before netpoll's own

@@ -24,16 +24,62 @@ var errCRCMismatch = errors.New("crc32 not match")
 // answers a slave with its master's address and HA address. The body of
 // the reply is the ORDER_TOPIC_CONFIG KV table, when there is one
 // (J4 registerBrokerWithFilterServer).
+//
+// A large or compressed body is decoded off the loop (registrar.go) and
+// answered later.
 func (s *Server) handleRegisterBroker(c *netpoll.Conn, req *protocol.Command) {
+	if decodeOffLoop(req) {
+		if !s.registrar.offer(c, req) {
+			s.log.Warn("broker registration refused: registration queue full", "remote", c.RemoteAddr(), "bodyBytes", len(req.Body))
+			s.send(c, req, s.busyReply("namesrv busy: registration queue full"))
+		}
+		return
+	}
+	s.send(c, req, s.register(c, req))
+}
+
+// registerLater serves a registration the registrar took off a loop.
+func (s *Server) registerLater(j regJob) {
+	r := s.register(j.conn, j.req)
+	if j.conn.Closed() {
+		// The close hook may have run before the connection was tracked:
+		// run it again (it is idempotent) so no broker stays tied to a
+		// dead connection.
+		s.onConnClose(j.conn)
+	}
+	s.answerLater(j.to, r)
+}
+
+// answerLater sends r through to and recycles r.
+func (s *Server) answerLater(to netpoll.ReplyTo, r *reply) {
+	if err := to.Reply(&r.cmd); err != nil {
+		s.log.Debug("reply not sent", "code", protocol.ReqRegisterBroker, "remote", to.Conn().RemoteAddr(), "err", err)
+	}
+	s.putReply(r)
+}
+
+// busyReply is a SYSTEM_BUSY answer with remark.
+func (s *Server) busyReply(remark string) *reply {
+	r := s.getReply()
+	r.cmd.InitResponse(protocol.RespSystemBusy, remark)
+	return r
+}
+
+// register decodes and records a REGISTER_BROKER request from c and
+// returns the answer to send. On the loop or on the registrar.
+func (s *Server) register(c *netpoll.Conn, req *protocol.Command) *reply {
 	reg, err := decodeRegistration(req)
 	if errors.Is(err, errCRCMismatch) {
 		s.log.Warn("broker registration: body checksum mismatch", "remote", c.RemoteAddr())
-		s.respond(c, req, protocol.RespSystemError, err.Error(), nil)
-		return
+		r := s.getReply()
+		r.cmd.InitResponse(protocol.RespSystemError, err.Error())
+		return r
 	}
 	if err != nil {
-		s.badRequest(c, req, err)
-		return
+		s.log.Warn("bad request", "code", protocol.RequestCode(req.Code), "remote", c.RemoteAddr(), "err", err)
+		r := s.getReply()
+		r.cmd.InitResponse(protocol.RespSystemError, err.Error())
+		return r
 	}
 	reg.ConnID = c.ID()
 	s.trackBrokerConn(c)
@@ -53,7 +99,7 @@ func (s *Server) handleRegisterBroker(c *netpoll.Conn, req *protocol.Command) {
 		r.body = body
 		r.cmd.Body = body
 	}
-	s.send(c, req, r)
+	return r
 }
 
 // decodeRegistration reads a REGISTER_BROKER request into a registration

@@ -19,7 +19,8 @@ var ErrClosed = errors.New("namesrv: server closed")
 //
 // Goroutines it owns, started in Start and stopped and awaited in Close:
 // the expiry scanner (pprof label namesrv=expiry-scanner), the KV persister
-// (namesrv=kv-persister) and, unless the server was attached to another
+// (namesrv=kv-persister), the registrar (namesrv=registrar, registrar.go)
+// and, unless the server was attached to another
 // netpoll server with Register, its own netpoll server's goroutines.
 type Server struct {
 	cfg     Config       // immutable after New; defaults applied
@@ -27,6 +28,8 @@ type Server struct {
 	routes  *routeTable
 	kv      *kvStore
 	replies sync.Pool // *reply
+	// registrar decodes large registrations off the loops.
+	registrar *registrar
 
 	lifecycle struct {
 		sync.Mutex
@@ -61,6 +64,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "namesrv"), routes: newRouteTable(), kv: kv}
 	s.replies.New = func() any { return new(reply) }
+	s.registrar = newRegistrar(s)
 	s.brokerConns.m = make(map[uint64]*netpoll.Conn)
 	return s, nil
 }
@@ -97,6 +101,7 @@ func (s *Server) Start() error {
 		s.scanLoop(s.lifecycle.stopScan)
 	})
 	s.kv.start()
+	s.registrar.start()
 	s.log.Info("name server started", "addr", s.lifecycle.net.Addr(), "brokerTimeout", s.cfg.BrokerTimeout,
 		"scanInterval", s.cfg.ScanInterval, "kvConfigPath", s.cfg.KVConfigPath)
 	return nil
@@ -162,6 +167,7 @@ func (s *Server) Close() error {
 	if owns {
 		err = ns.Close()
 	}
+	s.registrar.close()
 	s.kv.close()
 	s.log.Info("name server stopped")
 	return err
