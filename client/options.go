@@ -219,10 +219,12 @@ func WithQueueSelector(s QueueSelector) ProducerOption {
 	return producerOpt(func(c *producerConfig) { c.selector = s })
 }
 
-// WithAsyncWorkers sets how many goroutines complete SendAsync calls and
-// how many calls may wait for them; defaults 16 and 1024. Beyond that
-// SendAsync waits for room until its context ends (then it fails with
-// ErrAsyncQueueFull).
+// WithAsyncWorkers sets how many SendAsync calls may be in flight (queue,
+// default 1024): beyond that SendAsync waits for room until its context
+// ends, then fails with ErrAsyncQueueFull. SendAsync is pipelined and runs
+// no goroutine per message, so workers (default 16) no longer sizes
+// anything; it must still be positive, and is kept so that existing
+// callers compile.
 func WithAsyncWorkers(workers, queue int) ProducerOption {
 	return producerOpt(func(c *producerConfig) { c.asyncWorkers, c.asyncQueue = workers, queue })
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,13 +14,14 @@ import (
 	"github.com/fastmq/fastmq/protocol"
 )
 
-// Producer sends messages: synchronously (Send, SendBatch), through its
-// async workers (SendAsync) or without waiting for an answer
-// (SendOneway). Safe for concurrent use.
+// Producer sends messages: synchronously (Send, SendBatch), pipelined
+// without waiting (SendAsync) or without an answer (SendOneway). Safe for
+// concurrent use.
 //
 // Goroutines it owns, started by Start and stopped and awaited by
-// Shutdown: the instance's route refresher and heartbeat sender, and the
-// async workers (client=async-send).
+// Shutdown: the instance's route refresher and heartbeat sender, and one
+// short-lived goroutine per SendAsync that must retry (or fails before its
+// request is sent), counted in asyncWG.
 type Producer struct {
 	cfg   producerConfig // immutable after NewProducer
 	in    *instance
@@ -30,12 +30,14 @@ type Producer struct {
 	bufs  sync.Pool       // *sendBuf
 
 	state atomic.Int32 // stateNew, stateStarted, stateClosed
-	// asyncMu: SendAsync holds it shared while it queues (a send that
-	// waits only for the workers, which keep draining); Shutdown takes it
-	// exclusively to close async once no SendAsync is queueing.
-	asyncMu sync.RWMutex
-	async   chan asyncSend // closed by Shutdown under asyncMu
-	asyncWG sync.WaitGroup
+	// asyncMu: SendAsync holds it shared from its state check until its
+	// send is counted in asyncWG (waiting for room in asyncSem, which
+	// completions free without the lock); Shutdown takes it exclusively
+	// once, after it set stateClosed, so that no SendAsync is counted after
+	// it starts waiting on asyncWG.
+	asyncMu  sync.RWMutex
+	asyncSem chan struct{} // one token per SendAsync in flight; cap asyncQueue
+	asyncWG  sync.WaitGroup
 }
 
 const (
@@ -43,13 +45,6 @@ const (
 	stateStarted
 	stateClosed
 )
-
-// asyncSend is one queued SendAsync call.
-type asyncSend struct {
-	ctx  context.Context
-	msg  *Message
-	done func(SendResult, error)
-}
 
 // NewProducer returns a producer; Start connects it.
 func NewProducer(opts ...ProducerOption) (*Producer, error) {
@@ -69,35 +64,30 @@ func NewProducer(opts ...ProducerOption) (*Producer, error) {
 		p.fault = newFaultTolerance(p.cfg.clock)
 	}
 	p.bufs.New = func() any { return new(sendBuf) }
+	p.asyncSem = make(chan struct{}, cfg.asyncQueue)
 	return p, nil
 }
 
-// Start starts the route and heartbeat loops and the async workers.
+// Start starts the route and heartbeat loops.
 func (p *Producer) Start() error {
 	if !p.state.CompareAndSwap(stateNew, stateStarted) {
 		return ErrClosed
 	}
 	p.in.start(p.cfg.routeRefresh, p.cfg.heartbeatInterval)
-	p.async = make(chan asyncSend, p.cfg.asyncQueue)
-	for range p.cfg.asyncWorkers {
-		p.asyncWG.Add(1)
-		go pprof.Do(p.in.ctx, pprof.Labels("client", "async-send"), func(context.Context) {
-			defer p.asyncWG.Done()
-			p.asyncWorker()
-		})
-	}
 	return nil
 }
 
-// Shutdown completes the queued async sends, stops every goroutine and
-// closes the connections. Safe to call twice.
+// Shutdown refuses new sends, waits for the SendAsync calls in flight to
+// run their done (each is bounded by the request timeout per attempt),
+// stops every goroutine and closes the connections. Safe to call twice.
 func (p *Producer) Shutdown() error {
 	switch p.state.Swap(stateClosed) {
 	case stateClosed:
 		return nil
 	case stateStarted:
+		// A barrier: once we hold asyncMu, no SendAsync is between its
+		// state check and asyncWG.Add.
 		p.asyncMu.Lock()
-		close(p.async)
 		p.asyncMu.Unlock()
 		p.asyncWG.Wait()
 	}
@@ -144,32 +134,197 @@ func (p *Producer) SendTo(ctx context.Context, m *Message, mq MessageQueue) (Sen
 	return p.send(ctx, m, SelectorFunc(func(_ *Message, qs []MessageQueue) int { return slices.Index(qs, mq) }), 0)
 }
 
-// SendAsync queues m for the async workers and returns; done runs on a
-// worker with the result, exactly once, unless SendAsync returns an error.
-// It waits for room in the queue until ctx ends. m must stay unchanged
-// until done runs. Retries as Send does.
+// SendAsync sends m without waiting for the answer: it encodes m, picks its
+// queue as Send does, writes the request and returns; done runs with the
+// result exactly once, unless SendAsync returns an error. Many sends are
+// pipelined on one connection; no goroutine waits per message.
+//
+// At most WithAsyncWorkers' queue sends are in flight; beyond that
+// SendAsync waits for room until ctx ends, then fails with
+// ErrAsyncQueueFull. ctx also bounds the send: each attempt times out at
+// the request timeout or ctx's deadline, whichever is first (a ctx
+// cancelled without a deadline stops retries, not the attempt in flight).
+// A retriable failure is retried as Send does, on another broker when
+// there is one, up to WithRetryTimes more times.
+//
+// done runs on a connection's reader goroutine (or a timer or retry
+// goroutine): it must be quick and must not block, or it stalls every
+// answer on that connection. m must stay unchanged until done runs.
 func (p *Producer) SendAsync(ctx context.Context, m *Message, done func(SendResult, error)) error {
 	if err := p.checkMessage(m); err != nil {
 		return err
 	}
+	if err := p.beginAsync(ctx); err != nil {
+		return err
+	}
+	a := &asyncSend{p: p, ctx: ctx, msg: m, done: done}
+	a.send()
+	return nil
+}
+
+// beginAsync takes a token for one async send and counts it in asyncWG,
+// waiting for a token until ctx ends.
+func (p *Producer) beginAsync(ctx context.Context) error {
 	p.asyncMu.RLock()
 	defer p.asyncMu.RUnlock()
 	if p.state.Load() != stateStarted {
 		return ErrClosed
 	}
 	select {
-	case p.async <- asyncSend{ctx: ctx, msg: m, done: done}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrAsyncQueueFull, ctx.Err())
+	case p.asyncSem <- struct{}{}:
+	default:
+		select {
+		case p.asyncSem <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", ErrAsyncQueueFull, ctx.Err())
+		}
+	}
+	p.asyncWG.Add(1)
+	return nil
+}
+
+// endAsync returns the token of an async send whose done has run.
+func (p *Producer) endAsync() {
+	<-p.asyncSem
+	p.asyncWG.Done()
+}
+
+// asyncSend is one SendAsync in flight, from SendAsync until its done
+// returns. Its fields are set before the request is sent and read by the
+// completion (a happens-before through the transport's call table).
+type asyncSend struct {
+	p    *Producer
+	ctx  context.Context
+	msg  *Message
+	done func(SendResult, error)
+	tr   *topicRoute // nil until the route is known
+	b    *sendBuf    // nil until encoded; back to the pool in finish
+	id   UniqID
+	mq   MessageQueue
+	addr string
+	sent time.Time // when the first attempt was sent
+}
+
+// send makes the first attempt. A failure before the request is on its
+// way goes to a retry goroutine, so that done never runs on the caller.
+func (a *asyncSend) send() {
+	p := a.p
+	tr, err := p.route(a.ctx, a.msg.Topic)
+	if err != nil {
+		a.retryLater(err, false)
+		return
+	}
+	a.tr = tr
+	a.b = p.getBuf()
+	a.id = p.uniq.Next(p.cfg.clock())
+	if err := p.encodeMessage(a.b, a.msg, a.id[:]); err != nil {
+		a.retryLater(err, false)
+		return
+	}
+	a.mq = p.choose(tr, a.msg, p.cfg.selector, "")
+	addr, ok := p.in.routes.masterAddr(a.mq.BrokerName)
+	if !ok {
+		a.retryLater(fmt.Errorf("%w: %s", ErrBrokerNotFound, a.mq.BrokerName), true)
+		return
+	}
+	a.addr = addr
+	timeout, ok := a.timeout()
+	if !ok {
+		a.retryLater(a.ctx.Err(), false)
+		return
+	}
+	a.sent = p.cfg.clock()
+	p.fillSendCommand(a.b, a.msg, a.mq, a.sent)
+	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.complete); err != nil {
+		p.reportFault(a.mq.BrokerName, p.cfg.clock().Sub(a.sent), true)
+		a.retryLater(fmt.Errorf("client: send to %s (%s): %w", addr, a.mq.BrokerName, err), true)
 	}
 }
 
-func (p *Producer) asyncWorker() {
-	for a := range p.async {
-		res, err := p.Send(a.ctx, a.msg)
-		a.done(res, err)
+// timeout is the first attempt's limit: the request timeout or what is
+// left of ctx, whichever is shorter; false when ctx has ended.
+func (a *asyncSend) timeout() (time.Duration, bool) {
+	if a.ctx.Err() != nil {
+		return 0, false
 	}
+	t := a.p.in.rpc.timeout
+	if dl, ok := a.ctx.Deadline(); ok {
+		left := time.Until(dl)
+		if left <= 0 {
+			return 0, false
+		}
+		t = min(t, left)
+	}
+	return t, true
+}
+
+// complete handles the first attempt's answer, on the connection's reader
+// goroutine (or the timeout's timer goroutine).
+func (a *asyncSend) complete(resp *protocol.Command, err error) {
+	p := a.p
+	latency := p.cfg.clock().Sub(a.sent)
+	if err != nil {
+		p.reportFault(a.mq.BrokerName, latency, true)
+		a.failed(fmt.Errorf("client: send to %s (%s): %w", a.addr, a.mq.BrokerName, err), true)
+		return
+	}
+	res, err := parseSendResponse(resp, a.mq, a.addr)
+	if err != nil {
+		p.reportFault(a.mq.BrokerName, latency, true)
+		var be *BrokerError
+		a.failed(err, errors.As(err, &be) && retriableSendCode(be.Code))
+		return
+	}
+	p.reportFault(a.mq.BrokerName, latency, false)
+	res.MsgID = a.id
+	a.finish(res, nil)
+}
+
+// failed finishes a failed first attempt, handing it to a retry goroutine
+// when it may be retried.
+func (a *asyncSend) failed(err error, retriable bool) {
+	if a.mayRetry(retriable) {
+		a.retryLater(err, true)
+		return
+	}
+	a.finish(SendResult{}, err)
+}
+
+func (a *asyncSend) mayRetry(retriable bool) bool {
+	return retriable && a.b != nil && a.p.cfg.retryTimes > 0 && a.ctx.Err() == nil
+}
+
+// retryLater starts the goroutine that retries a failed first attempt
+// (or just reports err) and then finishes a. It is counted in asyncWG
+// through a, which Shutdown waits for.
+func (a *asyncSend) retryLater(err error, retriable bool) {
+	go a.retry(err, retriable)
+}
+
+// retry runs the remaining attempts synchronously, as Send does, after a
+// first attempt that failed with err.
+func (a *asyncSend) retry(err error, retriable bool) {
+	if !a.mayRetry(retriable) {
+		a.finish(SendResult{}, err)
+		return
+	}
+	p := a.p
+	tr := a.tr
+	if fresh, err := p.in.routes.update(a.ctx, a.msg.Topic); err == nil && len(fresh.publish) > 0 {
+		tr = fresh
+	}
+	res, err := p.attemptsAfter(a.ctx, tr, a.b, a.msg, p.cfg.selector, p.cfg.retryTimes-1, a.id, a.mq.BrokerName)
+	a.finish(res, err)
+}
+
+// finish returns a's buffer, runs done and frees a's token.
+func (a *asyncSend) finish(res SendResult, err error) {
+	if a.b != nil {
+		a.p.bufs.Put(a.b)
+		a.b = nil
+	}
+	a.done(res, err)
+	a.p.endAsync()
 }
 
 // SendOneway sends m without waiting for an answer (oneway flag set): one
@@ -246,8 +401,13 @@ func (p *Producer) send(ctx context.Context, m *Message, sel QueueSelector, retr
 
 // attempts runs up to 1+retries attempts of the encoded message in b.
 func (p *Producer) attempts(ctx context.Context, tr *topicRoute, b *sendBuf, m *Message, sel QueueSelector, retries int, id UniqID) (SendResult, error) {
+	return p.attemptsAfter(ctx, tr, b, m, sel, retries, id, "")
+}
+
+// attemptsAfter is attempts after a failed attempt on lastBroker ("" for
+// none), which the first attempt avoids when it can.
+func (p *Producer) attemptsAfter(ctx context.Context, tr *topicRoute, b *sendBuf, m *Message, sel QueueSelector, retries int, id UniqID, lastBroker string) (SendResult, error) {
 	var last error
-	lastBroker := ""
 	for attempt := 0; attempt <= retries; attempt++ {
 		if ctx.Err() != nil {
 			break

@@ -23,9 +23,13 @@ type call struct {
 	err   error             // set before done is signalled
 }
 
-// complete hands the result to the waiter or the callback.
+// complete hands the result to the waiter or the callback. An async
+// call's timer is stopped first (a no-op when it is the timer completing).
 func (c *call) complete(resp *protocol.Command, err error) {
 	if c.fn != nil {
+		if c.timer != nil {
+			c.timer.Stop()
+		}
 		c.fn(resp, err)
 		return
 	}
@@ -127,17 +131,41 @@ func waitCall(ctx context.Context, t *callTable, opaque int32, c *call, timeout 
 
 // asyncCall registers fn under opaque; fn runs once: with the response,
 // with ErrTimeout after timeout (if > 0), or with the connection's close
-// error. A timer that fires after the response is a no-op.
+// error. The timer is armed under the table's lock, so whoever takes the
+// call sees it and stops it; a timer that fires after the call was taken
+// finds nothing and does nothing.
 func asyncCall(t *callTable, opaque int32, timeout time.Duration, fn func(*protocol.Command, error)) error {
-	if err := t.add(opaque, &call{fn: fn}); err != nil {
-		return err
+	c := &call{fn: fn}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return t.err
 	}
+	if t.calls == nil {
+		t.calls = make(map[int32]*call)
+	}
+	t.calls[opaque] = c
 	if timeout > 0 {
-		time.AfterFunc(timeout, func() {
-			if t.take(opaque) != nil {
-				fn(nil, ErrTimeout)
+		c.timer = time.AfterFunc(timeout, func() {
+			if c := t.take(opaque); c != nil {
+				c.complete(nil, ErrTimeout)
 			}
 		})
 	}
 	return nil
+}
+
+// abandonAsync takes back an async call whose request could not be sent.
+// It reports false when a completion (the connection's close) took the
+// call first: fn has run or is running, so the caller must not report the
+// failure a second time.
+func abandonAsync(t *callTable, opaque int32) bool {
+	c := t.take(opaque)
+	if c == nil {
+		return false
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	return true
 }

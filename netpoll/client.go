@@ -167,6 +167,34 @@ func (cl *Client) Invoke(ctx context.Context, addr string, req *protocol.Command
 	return waitCall(ctx, &cc.calls, opaque, c, timeout)
 }
 
+// InvokeAsync sends req to addr and returns once it is queued for writing
+// (req is encoded by then and may be reused). fn runs exactly once: with
+// the response (which owns its memory), with ErrTimeout after timeout (0
+// means RequestTimeout), or with the connection's close error. fn runs on
+// the connection's reader goroutine or a timer goroutine: it must be quick
+// and must not block. ctx bounds only connecting. If InvokeAsync returns an
+// error, the request was not sent and fn never runs. It sets req's opaque
+// and clears its flag bits.
+func (cl *Client) InvokeAsync(ctx context.Context, addr string, req *protocol.Command, timeout time.Duration, fn func(*protocol.Command, error)) error {
+	cc, err := cl.conn(ctx, addr)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		timeout = cl.cfg.RequestTimeout
+	}
+	opaque := cl.lastOpaque.Add(1)
+	req.Opaque = opaque
+	req.Flag = 0
+	if err := asyncCall(&cc.calls, opaque, timeout, fn); err != nil {
+		return err
+	}
+	if err := cc.write(req); err != nil && abandonAsync(&cc.calls, opaque) {
+		return err
+	}
+	return nil
+}
+
 // InvokeOneway sends req to addr with the oneway flag set and returns once
 // it is queued for writing: no response comes back.
 func (cl *Client) InvokeOneway(ctx context.Context, addr string, req *protocol.Command) error {
