@@ -28,6 +28,8 @@ type Producer struct {
 	uniq  *uniqGen
 	fault *faultTolerance // nil when fault avoidance is off
 	bufs  sync.Pool       // *sendBuf
+	// asyncs recycles *asyncSend: each is back once its done returned.
+	asyncs sync.Pool
 
 	state atomic.Int32 // stateNew, stateStarted, stateClosed
 	// asyncMu: SendAsync holds it shared from its state check until its
@@ -64,6 +66,11 @@ func NewProducer(opts ...ProducerOption) (*Producer, error) {
 		p.fault = newFaultTolerance(p.cfg.clock)
 	}
 	p.bufs.New = func() any { return new(sendBuf) }
+	p.asyncs.New = func() any {
+		a := &asyncSend{p: p}
+		a.onResponse = a.complete // bound once: no closure per send
+		return a
+	}
 	p.asyncSem = make(chan struct{}, cfg.asyncQueue)
 	return p, nil
 }
@@ -157,7 +164,8 @@ func (p *Producer) SendAsync(ctx context.Context, m *Message, done func(SendResu
 	if err := p.beginAsync(ctx); err != nil {
 		return err
 	}
-	a := &asyncSend{p: p, ctx: ctx, msg: m, done: done}
+	a := p.asyncs.Get().(*asyncSend)
+	a.ctx, a.msg, a.done = ctx, m, done
 	a.send()
 	return nil
 }
@@ -190,10 +198,13 @@ func (p *Producer) endAsync() {
 }
 
 // asyncSend is one SendAsync in flight, from SendAsync until its done
-// returns. Its fields are set before the request is sent and read by the
-// completion (a happens-before through the transport's call table).
+// returns, then back in Producer.asyncs. Its fields are set before the
+// request is sent and read by the completion (a happens-before through the
+// transport's call table).
 type asyncSend struct {
-	p    *Producer
+	p          *Producer                      // immutable
+	onResponse func(*protocol.Command, error) // a.complete; immutable
+
 	ctx  context.Context
 	msg  *Message
 	done func(SendResult, error)
@@ -235,7 +246,7 @@ func (a *asyncSend) send() {
 	}
 	a.sent = p.cfg.clock()
 	p.fillSendCommand(a.b, a.msg, a.mq, a.sent)
-	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.complete); err != nil {
+	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.onResponse); err != nil {
 		p.reportFault(a.mq.BrokerName, p.cfg.clock().Sub(a.sent), true)
 		a.retryLater(fmt.Errorf("client: send to %s (%s): %w", addr, a.mq.BrokerName, err), true)
 	}
@@ -317,14 +328,16 @@ func (a *asyncSend) retry(err error, retriable bool) {
 	a.finish(res, err)
 }
 
-// finish returns a's buffer, runs done and frees a's token.
+// finish returns a's buffer, runs done, frees a's token and recycles a.
 func (a *asyncSend) finish(res SendResult, err error) {
+	p, done := a.p, a.done
 	if a.b != nil {
-		a.p.bufs.Put(a.b)
-		a.b = nil
+		p.bufs.Put(a.b)
 	}
-	a.done(res, err)
-	a.p.endAsync()
+	*a = asyncSend{p: p, onResponse: a.onResponse}
+	p.asyncs.Put(a)
+	done(res, err)
+	p.endAsync()
 }
 
 // SendOneway sends m without waiting for an answer (oneway flag set): one
