@@ -104,6 +104,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // evaluate fills Comparisons and Targets from the runs.
 func (r *Result) evaluate() {
 	loop, _ := r.find("limit", "loopback-tcp")
+	rtt, _ := r.find("limit", "loopback-rtt")
 	disk, _ := r.find("limit", "disk", "batch", strconv.Itoa(128<<10))
 	disk4, _ := r.find("limit", "disk", "batch", strconv.Itoa(4<<10))
 	limitFor := map[Flush]float64{AsyncFlush: loop.Throughput.Rate, SyncFlush: disk.Throughput.Rate}
@@ -127,7 +128,7 @@ func (r *Result) evaluate() {
 		if ours, ok := r.find("scenario", "e2e", "system", "fastmq", "flush", string(flush)); ok {
 			peer, _ := r.find("scenario", "e2e", "system", "jetstream", "flush", string(flush))
 			r.compare("e2e", fmt.Sprintf("%s flush, %s msg/s, p99", flush, ours.Params["rate"]), "ms",
-				ms(ours.Latency.P99), ms(peer.Latency.P99), 0, true)
+				ms(ours.Latency.P99), ms(peer.Latency.P99), ms(rtt.Latency.P99), true)
 		}
 	}
 	if ours, ok := r.find("scenario", "catch-up", "system", "fastmq"); ok {

@@ -82,6 +82,9 @@ type Config struct {
 	// names (scenarios: limits, produce, e2e, catch-up, client-cost;
 	// systems: fastmq, jetstream), to look closer at one figure.
 	Scenarios, Systems []string
+	// EchoCommand, when set, runs the echo server of the loopback
+	// round-trip probe as its own process (see ServeEcho).
+	EchoCommand []string
 	// ProfileDir, when set, gets a CPU profile of every broker process
 	// (mqbroker-<flush>.pprof), for where the time goes.
 	ProfileDir string
@@ -143,6 +146,12 @@ func (s *suite) limits(ctx context.Context) {
 		s.res.fail("limit loopback-tcp", err)
 	} else {
 		s.res.add(run)
+	}
+	if run, err := loopbackRTT(ctx, s.cfg.WorkDir, s.cfg.EchoCommand, p.Size, p.LimitDuration); err != nil {
+		s.res.fail("limit loopback-rtt", err)
+	} else {
+		s.res.add(run)
+		s.prog.printf("%-34s p50 %s, p99 %s", run.Name, perf.FormatLatency(run.Latency.P50), perf.FormatLatency(run.Latency.P99))
 	}
 	for _, batch := range []int{4 << 10, 128 << 10} {
 		if run, err := diskLimit(ctx, s.cfg.WorkDir, batch, p.Size, p.LimitDuration); err != nil {

@@ -48,6 +48,7 @@ func TestSuiteSmoke(t *testing.T) {
 	}
 	want := [][]string{
 		{"scenario", "limit", "limit", "loopback-tcp"},
+		{"scenario", "limit", "limit", "loopback-rtt"},
 		{"scenario", "limit", "limit", "disk", "batch", "4096"},
 		{"scenario", "limit", "limit", "disk", "batch", "131072"},
 		{"scenario", "send-latency", "system", "fastmq"},

@@ -120,7 +120,8 @@ func (r *Result) WriteMarkdown(w io.Writer, svgs []string) error {
 		fmt.Fprintf(bw, "| %s | %s | %s | %s |\n", t.Name, t.Goal, t.Measured, met)
 	}
 	bw.WriteString("\n## Side by side\n\nOurs, the peer (NATS JetStream; for client cost, the official RocketMQ Go client) and the physical limit measured in this run " +
-		"(produce async: loopback TCP in 1 KiB messages' worth; produce sync: 128 KiB write+fdatasync batches in 1 KiB messages' worth; latency: that probe's p99; catch-up: loopback TCP). " +
+		"(produce async: loopback TCP streaming, in 1 KiB messages' worth; produce sync: 128 KiB write+fdatasync batches, in 1 KiB messages' worth; send latency: that probe's p99; " +
+		"end-to-end: the p99 of one 1 KiB loopback TCP round trip; catch-up: loopback TCP streaming). " +
 		"Ratios are ours/peer and ours/limit; for latencies and costs lower is better.\n\n")
 	bw.WriteString("| scenario | configuration | unit | ours | peer | ours/peer | limit | ours/limit |\n|---|---|---|---:|---:|---:|---:|---:|\n")
 	for _, c := range r.Comparisons {

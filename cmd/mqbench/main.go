@@ -26,7 +26,18 @@ import (
 	"github.com/fastmq/fastmq/bench"
 )
 
+// echoMode is the hidden first argument that makes mqbench the echo
+// server of the suite's loopback round-trip probe.
+const echoMode = "-loopback-echo"
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == echoMode {
+		if err := bench.ServeEcho(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "mqbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "mqbench:", err)
 		os.Exit(1)
@@ -76,6 +87,9 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 		defer stopProf()
+	}
+	if self, err := os.Executable(); err == nil {
+		cfg.EchoCommand = []string{self, echoMode}
 	}
 	if !*noPeers {
 		if cfg.NATSBinDir, err = filepath.Abs(*peersDir); err != nil {
