@@ -140,14 +140,16 @@ func loopbackRTT(ctx context.Context, dir string, echo []string, size int, d tim
 		if err != nil {
 			return perf.Run{}, err
 		}
-		defer ln.Close()
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { // owned: ends when the listener closes
 			defer wg.Done()
 			serveEcho(ln)
 		}()
-		defer wg.Wait()
+		defer func() { // after the client's Close (deferred later, run earlier)
+			ln.Close()
+			wg.Wait()
+		}()
 		addr = ln.Addr().String()
 	}
 	c, err := net.Dial("tcp", addr)
