@@ -68,7 +68,7 @@ func NewProducer(opts ...ProducerOption) (*Producer, error) {
 	p.bufs.New = func() any { return new(sendBuf) }
 	p.asyncs.New = func() any {
 		a := &asyncSend{p: p}
-		a.onResponse = a.complete // bound once: no closure per send
+		a.onResponse = a.onFirstResponse // bound once: no closure per send
 		return a
 	}
 	p.asyncSem = make(chan struct{}, cfg.asyncQueue)
@@ -214,6 +214,32 @@ type asyncSend struct {
 	mq   MessageQueue
 	addr string
 	sent time.Time // when the first attempt was sent
+
+	// handoff orders the first attempt's completion after InvokeAsync has
+	// returned (the request encoded from b): a completion that comes
+	// first (the connection closed, or the timer fired, while the frame
+	// was being written) parks its result in early and leaves it to the
+	// sender, which hands it to a goroutine. Accessed atomically.
+	handoff  int32 // handoffSending, handoffSent or handoffEarly
+	early    *protocol.Command
+	earlyErr error
+}
+
+const (
+	handoffSending int32 = iota // InvokeAsync has not returned
+	handoffSent                 // it has: the completion runs where it lands
+	handoffEarly                // the completion came first and is parked
+)
+
+// onFirstResponse is the first attempt's callback (a.onResponse).
+func (a *asyncSend) onFirstResponse(resp *protocol.Command, err error) {
+	if atomic.LoadInt32(&a.handoff) == handoffSending {
+		a.early, a.earlyErr = resp, err
+		if atomic.CompareAndSwapInt32(&a.handoff, handoffSending, handoffEarly) {
+			return // the sender takes it from here
+		}
+	}
+	a.complete(resp, err)
 }
 
 // send makes the first attempt. A failure before the request is on its
@@ -249,6 +275,10 @@ func (a *asyncSend) send() {
 	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.onResponse); err != nil {
 		p.reportFault(a.mq.BrokerName, p.cfg.clock().Sub(a.sent), true)
 		a.retryLater(fmt.Errorf("client: send to %s (%s): %w", addr, a.mq.BrokerName, err), true)
+		return
+	}
+	if !atomic.CompareAndSwapInt32(&a.handoff, handoffSending, handoffSent) {
+		go a.complete(a.early, a.earlyErr) // counted in asyncWG through a, like a retry
 	}
 }
 
