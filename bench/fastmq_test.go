@@ -1,9 +1,12 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -230,6 +233,9 @@ func checkStalledBrokerFailsSend(t *testing.T, c Client, b *Broker, topic string
 	if err := syscall.Kill(b.Pid(), syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// kill returns before every thread has stopped; a thread still running
+	// could answer the next send.
+	waitFor(t, 10*time.Second, "every broker thread stopped", func() bool { return allThreadsStopped(b.Pid()) })
 	stalled := time.Now()
 	resume := func() { syscall.Kill(b.Pid(), syscall.SIGCONT) }
 	t.Cleanup(resume) // runs before testBroker's Stop
@@ -335,4 +341,24 @@ func BenchmarkFastmqPublish(b *testing.B) {
 	}
 	defer c.Close()
 	benchmarkPublish(b, c, "BenchFastmqPublish")
+}
+
+// allThreadsStopped reports whether every thread of pid is in the stopped
+// state (T) according to /proc.
+func allThreadsStopped(pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return false
+		}
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || i+2 >= len(b) || (b[i+2] != 'T' && b[i+2] != 't') {
+			return false
+		}
+	}
+	return true
 }
