@@ -102,8 +102,8 @@ func routedQueues(qds []protocol.QueueData) int {
 }
 
 // NewProducer starts a client.Producer of its own (own instance name and
-// producer group, so its own connections) whose async workers number
-// window, so that window sends are really in flight at once.
+// producer group, so its own connections) that lets window async sends be
+// in flight at once (WithAsyncWorkers' queue bound).
 func (c *fastmqClient) NewProducer(ctx context.Context, topic string, window int) (Producer, error) {
 	if window <= 0 {
 		return nil, fmt.Errorf("bench: window %d: must be positive", window)
@@ -124,8 +124,8 @@ func (c *fastmqClient) NewProducer(ctx context.Context, topic string, window int
 }
 
 // fastmqProducer publishes through SendAsync, at most window messages
-// unacknowledged. It owns no goroutine; the client.Producer's async
-// workers run the sends and the done calls.
+// unacknowledged. It owns no goroutine; done calls run on the client's
+// connection reader (SendAsync is pipelined).
 type fastmqProducer struct {
 	p      *client.Producer
 	topic  string // immutable

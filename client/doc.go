@@ -45,7 +45,8 @@
 //
 // Each client owns an instance: the route refresher (every 30 s) and the
 // heartbeat sender (every 30 s), plus netpoll's reader per connection. A
-// Producer adds its async workers; a PushConsumer adds its rebalancer,
+// Producer adds, for an async send whose first attempt failed, a retry
+// goroutine; a PushConsumer adds its rebalancer,
 // offset committer, consume workers (or, orderly, one consume loop per
 // queue), lock renewer, and one pull loop per owned queue. Start starts
 // them; Shutdown (Close for Admin) stops and awaits them all.
@@ -55,7 +56,7 @@
 // routes.mu, faultTolerance.mu, uniqGen.mu, memOffsets.mu are leaves.
 // PushConsumer.mu is taken before processQueue.mu. None is held across a
 // request or a handler call, except Producer.asyncMu, held shared while
-// SendAsync waits for room in the async queue (the workers drain it
+// SendAsync waits for an in-flight token (completions return tokens
 // without that lock).
 //
 // # Files
@@ -71,7 +72,8 @@
 //	route.go           route table, publish and subscribe queues
 //	fault.go           latency fault tolerance (MQFaultStrategy)
 //	selector.go        queue selectors and the default queue choice
-//	producer.go        Producer
+//	producer.go        Producer: sync and oneway sends, attempts and retries
+//	producer_async.go  SendAsync: pipelined (InvokeAsync), no goroutine per message
 //	send_encode.go     the send request, batch entries
 //	batch.go           SendBatch
 //	pull.go            PULL_MESSAGE, subscriptions
