@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,7 +99,7 @@ func (r *Result) WriteMarkdown(w io.Writer, svgs []string) error {
 	fmt.Fprintf(bw, "Run took %s. Client and servers share the machine's cores; figures are from one run of a noisy machine.\n\n",
 		r.Finished.Sub(r.Report.Started).Round(time.Second))
 	bw.WriteString("## Machine and build\n\n")
-	for _, k := range slices.Sorted(mapKeys(r.Report.Env)) {
+	for _, k := range slices.Sorted(maps.Keys(r.Report.Env)) {
 		fmt.Fprintf(bw, "- %s: %s\n", k, r.Report.Env[k])
 	}
 	p := r.Profile
@@ -147,7 +148,7 @@ func (r *Result) WriteMarkdown(w io.Writer, svgs []string) error {
 			continue
 		}
 		parts := make([]string, 0, len(run.Metrics))
-		for _, k := range slices.Sorted(mapKeys(run.Metrics)) {
+		for _, k := range slices.Sorted(maps.Keys(run.Metrics)) {
 			parts = append(parts, k+"="+num(run.Metrics[k]))
 		}
 		fmt.Fprintf(bw, "- %s: %s\n", run.Name, strings.Join(parts, ", "))
@@ -165,16 +166,6 @@ func (r *Result) WriteMarkdown(w io.Writer, svgs []string) error {
 		}
 	}
 	return bw.Flush()
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // num renders v with about three significant digits; "-" for 0.
