@@ -93,6 +93,13 @@ func writeChunked(gc gnet.Conn, iov [][]byte, st *loopStats) error {
 	for len(iov) > 0 {
 		n := min(len(iov), iovMax)
 		before := gc.OutboundBuffered()
+		// Count the bytes before handing them over: the peer may read
+		// them and ask for Stats on another loop before this call returns.
+		var total int
+		for _, b := range iov[:n] {
+			total += len(b)
+		}
+		st.written.Add(int64(total))
 		var wrote int
 		var err error
 		if n == 1 {
@@ -101,9 +108,9 @@ func writeChunked(gc gnet.Conn, iov [][]byte, st *loopStats) error {
 			wrote, err = gc.Writev(iov[:n])
 		}
 		if err != nil {
+			st.written.Add(int64(wrote - total))
 			return err
 		}
-		st.written.Add(int64(wrote))
 		if queued := gc.OutboundBuffered() - before; queued > 0 {
 			st.outbound.Add(int64(queued))
 		}
