@@ -267,11 +267,26 @@ func (p *pacer) next(ctx context.Context, idx int) (time.Time, bool) {
 	p.n[idx]++
 	p.mu.Unlock()
 	at := p.start.Add(time.Duration(idx)*p.offset + time.Duration(n)*p.every)
-	if d := time.Until(at); d > 0 && !sleepCtx(ctx, d) {
+	// Go's timers wake an idle process in whole milliseconds (the runtime
+	// rounds a sub-millisecond epoll wait up to 1 ms), which would charge
+	// the system up to 1 ms of the harness's own lateness per message. So
+	// the timer sleeps only to within coarseSleepMargin of the send time
+	// and a thread sleep (preciseSleep) does the rest.
+	if d := time.Until(at) - coarseSleepMargin; d > 0 && !sleepCtx(ctx, d) {
 		return at, false
+	}
+	if d := time.Until(at); d > 0 {
+		if ctx.Err() != nil {
+			return at, false
+		}
+		preciseSleep(d)
 	}
 	return at, true
 }
+
+// coarseSleepMargin is how long before a send time the pacer leaves
+// Go's timer for preciseSleep: more than the timer's 1 ms rounding.
+const coarseSleepMargin = 2 * time.Millisecond
 
 // sleepCtx sleeps d or until ctx ends; it reports whether d passed.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
