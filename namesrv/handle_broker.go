@@ -47,13 +47,13 @@ func (s *Server) registerLater(j regJob) {
 		// dead connection.
 		s.onConnClose(j.conn)
 	}
-	s.answerLater(j.to, r)
+	s.answerLater(j, r)
 }
 
-// answerLater sends r through to and recycles r.
-func (s *Server) answerLater(to netpoll.ReplyTo, r *reply) {
-	if err := to.Reply(&r.cmd); err != nil {
-		s.log.Debug("reply not sent", "code", protocol.ReqRegisterBroker, "remote", to.Conn().RemoteAddr(), "err", err)
+// answerLater sends r as the answer to j's request and recycles r.
+func (s *Server) answerLater(j regJob, r *reply) {
+	if err := j.to.Reply(&r.cmd); err != nil {
+		s.log.Debug("reply not sent", "code", protocol.RequestCode(j.req.Code), "remote", j.to.Conn().RemoteAddr(), "err", err)
 	}
 	s.putReply(r)
 }
@@ -148,16 +148,39 @@ func cloneIdentity(id *protocol.BrokerIdentity) protocol.BrokerIdentity {
 }
 
 // handleUnregisterBroker serves UNREGISTER_BROKER (104): a broker shutting
-// down removes its address at once.
+// down removes its address at once, or, when registrations are being
+// decoded off the loop, right after them (registrar.go).
 func (s *Server) handleUnregisterBroker(c *netpoll.Conn, req *protocol.Command) {
 	var h protocol.BrokerIdentity
 	if err := h.Decode(req); err != nil {
 		s.badRequest(c, req, err)
 		return
 	}
-	s.routes.unregister(&h)
-	s.log.Info("broker unregistered", "brokerName", h.BrokerName, "brokerAddr", h.BrokerAddr, "brokerId", h.BrokerID)
+	if s.registrar.offerUnregister(c, req) {
+		return
+	}
+	s.unregister(&h)
 	s.respond(c, req, protocol.RespSuccess, "", nil)
+}
+
+// unregisterLater serves an UNREGISTER_BROKER the registrar queued behind
+// registrations. Its header decoded once already.
+func (s *Server) unregisterLater(j regJob) {
+	var h protocol.BrokerIdentity
+	r := s.getReply()
+	if err := h.Decode(j.req); err != nil {
+		r.cmd.InitResponse(protocol.RespSystemError, err.Error())
+	} else {
+		s.unregister(&h)
+		r.cmd.InitResponse(protocol.RespSuccess, "")
+	}
+	s.answerLater(j, r)
+}
+
+// unregister removes the broker h names and logs it.
+func (s *Server) unregister(h *protocol.BrokerIdentity) {
+	s.routes.unregister(h)
+	s.log.Info("broker unregistered", "brokerName", h.BrokerName, "brokerAddr", h.BrokerAddr, "brokerId", h.BrokerID)
 }
 
 // handleQueryDataVersion serves QUERY_DATA_VERSION (322): whether the

@@ -23,6 +23,11 @@ import (
 // within 30 s). Only one body is inflated at a time, so the inflate bound
 // holds for the whole process.
 //
+// An UNREGISTER_BROKER that arrives while registrations are pending goes
+// through the same queue, so it is applied after them: a broker that
+// registers (offloaded) and then shuts down must not be registered again
+// by the late decode and stay routed until its entry expires.
+//
 // Rejected design: a goroutine per registration. Unbounded, and brokers
 // registering every 30 s need no parallelism.
 
@@ -35,12 +40,14 @@ const (
 	maxQueuedRegisters = 64
 )
 
-// regJob is one registration waiting for the registrar. req is an owned
-// copy of the request.
+// regJob is one registration (or an unregistration queued behind
+// registrations) waiting for the registrar. req is an owned copy of the
+// request.
 type regJob struct {
-	conn *netpoll.Conn
-	to   netpoll.ReplyTo
-	req  *protocol.Command
+	conn       *netpoll.Conn
+	to         netpoll.ReplyTo
+	req        *protocol.Command
+	unregister bool
 }
 
 // registrar decodes large registrations off the loops. Its goroutine
@@ -57,9 +64,10 @@ type registrar struct {
 
 	mu struct {
 		sync.Mutex
-		jobs   []regJob // guarded by mu
-		bytes  int      // guarded by mu: body bytes in jobs
-		closed bool     // guarded by mu
+		jobs    []regJob // guarded by mu
+		bytes   int      // guarded by mu: body bytes in jobs
+		pending int      // guarded by mu: jobs queued or being served
+		closed  bool     // guarded by mu
 	}
 }
 
@@ -84,18 +92,43 @@ func (r *registrar) offer(c *netpoll.Conn, req *protocol.Command) bool {
 	full := r.mu.closed || len(r.mu.jobs) >= maxQueuedRegisters ||
 		(len(r.mu.jobs) > 0 && r.mu.bytes+n > maxQueuedRegisterBytes)
 	if !full {
-		r.mu.jobs = append(r.mu.jobs, regJob{conn: c, to: c.Defer(req), req: req.Clone()})
-		r.mu.bytes += n
+		r.queueLocked(regJob{conn: c, to: c.Defer(req), req: req.Clone()})
 	}
 	r.mu.Unlock()
-	if full {
-		return false
+	return !full
+}
+
+// offerUnregister queues an UNREGISTER_BROKER request behind the
+// registrations still pending and reports true; false means none are
+// pending (or the registrar is closed) and the caller serves it at once.
+// It is never refused for room: it has no body and at most one per
+// connection is useful.
+func (r *registrar) offerUnregister(c *netpoll.Conn, req *protocol.Command) bool {
+	r.mu.Lock()
+	queued := !r.mu.closed && r.mu.pending > 0
+	if queued {
+		r.queueLocked(regJob{conn: c, to: c.Defer(req), req: req.Clone(), unregister: true})
 	}
+	r.mu.Unlock()
+	return queued
+}
+
+// queueLocked appends j and wakes the goroutine. r.mu must be held.
+func (r *registrar) queueLocked(j regJob) {
+	r.mu.jobs = append(r.mu.jobs, j)
+	r.mu.bytes += len(j.req.Body)
+	r.mu.pending++
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
-	return true
+}
+
+// served counts one job as done.
+func (r *registrar) served() {
+	r.mu.Lock()
+	r.mu.pending--
+	r.mu.Unlock()
 }
 
 // take removes and returns every queued job.
@@ -116,10 +149,16 @@ func (r *registrar) run() {
 		case <-r.wake:
 		}
 		for _, j := range r.take() {
+			if j.unregister {
+				r.s.unregisterLater(j)
+				r.served()
+				continue
+			}
 			if r.beforeDecode != nil {
 				r.beforeDecode()
 			}
 			r.s.registerLater(j)
+			r.served()
 		}
 	}
 }
@@ -137,7 +176,7 @@ func (r *registrar) close() {
 	close(r.stop)
 	r.done.Wait()
 	for _, j := range r.take() {
-		r.s.answerLater(j.to, r.s.busyReply("namesrv is shutting down"))
+		r.s.answerLater(j, r.s.busyReply("namesrv is shutting down"))
 	}
 }
 

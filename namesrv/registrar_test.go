@@ -152,3 +152,70 @@ func TestRegistrarCloseAnswersQueuedJobs(t *testing.T) {
 		}
 	}
 }
+
+// TestUnregisterWaitsForPendingRegistration: a broker whose compressed
+// registration is still being decoded off the loop, and which then
+// unregisters (a quick restart or shutdown), ends up unregistered: the
+// unregistration is answered only after the registration was applied, and
+// no route to the broker is left behind.
+func TestUnregisterWaitsForPendingRegistration(t *testing.T) {
+	s, _ := testServer(t, Config{})
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // runs before the server's Close, even after a Fatal
+	s.registrar.beforeDecode = func() {
+		entered <- struct{}{}
+		<-release
+	}
+	cl := testClient(t)
+	spec := brokerSpec{name: "leaving", addr: "10.0.4.1:10911", topics: map[string]int32{"gone": 2}}
+	regDone := make(chan int32, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp, err := cl.Invoke(ctx, s.Addr(), compressedRegisterRequest(spec))
+		if err != nil {
+			t.Errorf("register: %v", err)
+			regDone <- -1
+			return
+		}
+		regDone <- resp.Code
+	}()
+	select {
+	case <-entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the registrar never took the compressed registration")
+	}
+	unreg := protocol.NewRequest(protocol.ReqUnregisterBroker)
+	(&protocol.BrokerIdentity{BrokerName: spec.name, BrokerAddr: spec.addr, ClusterName: "DefaultCluster"}).Encode(unreg)
+	unregDone := make(chan int32, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp, err := cl.Invoke(ctx, s.Addr(), unreg)
+		if err != nil {
+			t.Errorf("unregister: %v", err)
+			unregDone <- -1
+			return
+		}
+		unregDone <- resp.Code
+	}()
+	waitFor(t, 5*time.Second, func() bool { return s.registrar.queued() == 1 })
+	select {
+	case code := <-unregDone:
+		t.Fatalf("unregister answered (%d) before the pending registration was applied", code)
+	default:
+	}
+	unblock()
+	if code := <-regDone; code != 0 {
+		t.Errorf("register answered %d", code)
+	}
+	if code := <-unregDone; code != 0 {
+		t.Errorf("unregister answered %d", code)
+	}
+	if resp := invoke(t, cl, s.Addr(), routeRequest("gone", 0)); resp.Code != int32(protocol.RespTopicNotExist) {
+		t.Errorf("route of the unregistered broker's topic: code %d, want TOPIC_NOT_EXIST", resp.Code)
+	}
+}
