@@ -2,10 +2,12 @@ package bench
 
 import (
 	"runtime"
+	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
+
+// prSetTimerSlack is prctl's PR_SET_TIMERSLACK (linux/prctl.h).
+const prSetTimerSlack = 29
 
 // preciseSleep blocks the calling goroutine's thread for d (at most a few
 // milliseconds) with nanosleep and a timer slack of 1 ns, so it wakes
@@ -15,8 +17,8 @@ import (
 func preciseSleep(d time.Duration) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
-	ts := unix.NsecToTimespec(int64(d))
-	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
+	ts := syscall.NsecToTimespec(int64(d))
+	for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
 	}
 }
