@@ -11,7 +11,9 @@ import (
 // appends without waiting (RocketMQ's WAIT=false): under sync flush the
 // flusher is woken but nothing is completed. It is not
 // called when Append itself returns an error. It must not block: hand the
-// result to the network layer and return.
+// result to the network layer and return. It may append: an Append made
+// from a completion does not wait for write-buffer room (see
+// waitRoomLocked).
 type Done func(err error)
 
 // Waiter turns a completion into a blocking wait for callers that can park a

@@ -60,9 +60,14 @@ func (l *CommitLog) nextOffsetLocked() int64 {
 // and reports the sticky error or ErrClosed if either ends the wait: the
 // flusher swaps the buffer out only while the log is healthy, so setErr and
 // Close wake the waiters too. It returns before anything is reserved.
+//
+// While the flusher or the watchdog runs completions it does not wait: a
+// Done that appends (the broker's transaction op record) would otherwise
+// wait for the flusher, which is itself, or block the watchdog behind a
+// stalled sync. The limit is then exceeded by what is appended meanwhile.
 func (l *CommitLog) waitRoomLocked() error {
 	wb := &l.mu.wb
-	for wb.enabled && len(wb.buf) >= wb.limit {
+	for wb.enabled && len(wb.buf) >= wb.limit && l.gc.inDone.Load() == 0 {
 		wb.waiters++
 		l.mu.room.Wait() // the flusher signals after swapping the buffer out
 		wb.waiters--
