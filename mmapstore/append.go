@@ -118,6 +118,7 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 	if l.mu.wb.enabled {
 		putBlank(l.bufferLocked(seg, off, blankSize), int32(rest))
 		l.mu.wb.next = off + rest
+		l.reserved.Store(off + rest)
 		return nil
 	}
 	var hdr [blankSize]byte

@@ -37,6 +37,7 @@ type CommitLog struct {
 	}
 
 	commitMu     sync.Mutex            // serializes commitPending: one writer of buffered bytes at a time
+	reserved     atomic.Int64          // mu.wb.next, for WritePending's lock-free check
 	err          atomic.Pointer[error] // sticky write/sync error
 	confirmed    atomic.Int64          // see ConfirmedOffset
 	confirmedSig chan struct{}         // capacity 1

@@ -93,6 +93,7 @@ func (l *CommitLog) bufferLocked(seg *segment, off int64, n int) []byte {
 	}
 	wb.buf = wb.buf[:start+n]
 	wb.next = off + int64(n)
+	l.reserved.Store(wb.next)
 	return wb.buf[start : start+n]
 }
 
