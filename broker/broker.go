@@ -40,6 +40,8 @@ type Broker struct {
 	srv   *netpoll.Server
 	nsc   *netpoll.Client
 
+	deferWrites bool // async flush: sends append deferred, written by srv's batch-end hook; immutable
+
 	topics    *topicTable
 	groups    *groupTable
 	offsets   *offsetTable
@@ -137,6 +139,11 @@ func Open(cfg Config) (*Broker, error) {
 	b.srv = srv
 	b.register(srv)
 	srv.OnClose(b.connClosed)
+	if b.cfg.FlushDiskType == mmapstore.AsyncFlush {
+		// One pwrite per batch of sends, before the batch's replies (send.go).
+		b.deferWrites = true
+		srv.OnBatchEnd(b.clog.WritePending)
+	}
 	b.nsc = netpoll.NewClient(netpoll.ClientConfig{RequestTimeout: 6 * time.Second, Logger: b.log})
 	return b, nil
 }

@@ -18,7 +18,9 @@ import (
 //
 // The answer is sent by whichever of two events comes second: the handler
 // finishing (offsets recorded after Append returned) and the store's
-// completion (durable under sync flush; inside Append under async flush).
+// completion (durable under sync flush; inside appendSend under async flush,
+// where the reply, made inline, is written after the loop's batch-end hook
+// wrote the record).
 // pending counts them down from 2.
 type sendOp struct {
 	b       *Broker
@@ -106,13 +108,7 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		return
 	}
 	b.inflight.Add(1)
-	var err error
-	if len(op.msgs) == 1 && !h.Batch {
-		err = b.clog.Append(&op.msgs[0], op.doneFn)
-	} else {
-		err = b.clog.AppendBatch(op.msgs, op.doneFn)
-	}
-	if err != nil {
+	if err := b.appendSend(op, len(op.msgs) != 1 || h.Batch); err != nil {
 		b.backlog.done(op.backlogBytes)
 		b.sendDone()
 		b.putSendOp(op)
@@ -142,6 +138,31 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		}
 		op.finished()
 	}
+}
+
+// appendSend appends op's messages. Under async flush (b.deferWrites) the
+// records are deferred: the event loop's batch-end hook (WritePending) writes
+// every record of the batch with one pwrite before the batch's replies are
+// written, so the completion runs here and the handler answers inline. A
+// send that created its topic is answered later, from another goroutine,
+// and appends the ordinary way.
+func (b *Broker) appendSend(op *sendOp, batch bool) error {
+	if b.deferWrites && !op.createdTopic {
+		var err error
+		if batch {
+			err = b.clog.AppendBatchDeferred(op.msgs)
+		} else {
+			err = b.clog.AppendDeferred(&op.msgs[0])
+		}
+		if err == nil {
+			op.done(nil)
+		}
+		return err
+	}
+	if batch {
+		return b.clog.AppendBatch(op.msgs, op.doneFn)
+	}
+	return b.clog.Append(&op.msgs[0], op.doneFn)
 }
 
 // done is the store's completion (mmapstore.Done): it must not block.

@@ -8,8 +8,8 @@ import (
 )
 
 // sendPathOnce runs the send handler's work on a decoded frame without the
-// network: header decode, validation and property rewrite, append (async
-// flush completes inline), msgId and reply header.
+// network: header decode, validation and property rewrite, deferred append
+// and its write (one batch of one: the worst case), msgId and reply header.
 func sendPathOnce(tb testing.TB, b *Broker, cmd *protocol.Command, frame []byte) {
 	if err := cmd.Decode(frame); err != nil {
 		tb.Fatal(err)
@@ -23,7 +23,10 @@ func sendPathOnce(tb testing.TB, b *Broker, cmd *protocol.Command, frame []byte)
 		tb.Fatal(err)
 	}
 	op.pending.Store(2)
-	if err := b.clog.Append(&op.msgs[0], op.doneFn); err != nil {
+	if err := b.appendSend(op, false); err != nil {
+		tb.Fatal(err)
+	}
+	if err := b.clog.WritePending(); err != nil { // the loop's batch-end hook
 		tb.Fatal(err)
 	}
 	op.recordResult()

@@ -11,7 +11,9 @@ import (
 // appends without waiting (RocketMQ's WAIT=false): under sync flush the
 // flusher is woken but nothing is completed. It is not
 // called when Append itself returns an error. It must not block: hand the
-// result to the network layer and return.
+// result to the network layer and return. It may append: an Append made
+// from a completion does not wait for write-buffer room (see
+// waitRoomLocked).
 type Done func(err error)
 
 // Waiter turns a completion into a blocking wait for callers that can park a
@@ -41,7 +43,7 @@ type reservation struct {
 	seg         *segment
 	phy         int64  // commit-log offset of the first record
 	size        int    // bytes reserved
-	dst         []byte // where to encode: the mapping, or the scratch buffer
+	dst         []byte // where to encode: the mapping, or the write buffer
 	queueOffset int64  // first queue offset assigned
 	storeTs     int64  // store timestamp, ms
 	nowNanos    int64  // the same clock reading, ns (sync-flush deadline)
@@ -91,11 +93,6 @@ func (l *CommitLog) reserve(size, count int, topic []byte, queueID int32, sysFla
 	pos := off - seg.start
 	if l.mu.wb.enabled {
 		r.dst = l.bufferLocked(seg, off, size)
-	} else if !l.cfg.WriteWithMmap {
-		if cap(l.mu.scratch) < size {
-			l.mu.scratch = make([]byte, size+size/4)
-		}
-		r.dst = l.mu.scratch[:size]
 	} else {
 		r.dst = seg.data[pos : pos+int64(size)]
 	}
@@ -121,6 +118,7 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 	if l.mu.wb.enabled {
 		putBlank(l.bufferLocked(seg, off, blankSize), int32(rest))
 		l.mu.wb.next = off + rest
+		l.reserved.Store(off + rest)
 		return nil
 	}
 	var hdr [blankSize]byte
@@ -134,22 +132,24 @@ func (l *CommitLog) writeBlankLocked(off, rest int64) error {
 
 // publish writes the encoded bytes (pwrite mode), makes them visible by
 // advancing the write offset, and releases the append lock. It returns the
-// end offset of the reservation.
-func (l *CommitLog) publish(r *reservation) (int64, error) {
-	if l.mu.wb.enabled { // written by the flusher (writebuf.go)
-		l.mu.lastStoreTs = r.storeTs
-		l.mu.Unlock()
-		return r.phy + int64(r.size), nil
-	}
-	if !l.cfg.WriteWithMmap {
-		if err := r.seg.writeAt(r.dst, r.phy-r.seg.start, true); err != nil {
-			err = l.setErr(err)
-			l.mu.Unlock()
-			return 0, err
-		}
-	}
+// end offset of the reservation. With the write buffer (pwrite mode) the
+// bytes are written by commitPending: under sync flush by the flusher, under
+// async flush before publish returns unless deferred (AppendDeferred) and the
+// buffer is under maxDeferredBytes.
+func (l *CommitLog) publish(r *reservation, deferred bool) (int64, error) {
 	end := r.phy + int64(r.size)
-	l.q.writeOff.Store(end)
+	if l.mu.wb.enabled {
+		l.mu.lastStoreTs = r.storeTs
+		write := l.cfg.FlushDiskType == AsyncFlush && (!deferred || len(l.mu.wb.buf) >= maxDeferredBytes)
+		l.mu.Unlock()
+		if write {
+			if err := l.commitPending(); err != nil {
+				return 0, err
+			}
+		}
+		return end, nil
+	}
+	l.q.writeOff.Store(end) // WriteWithMmap: the bytes are in the mapping
 	l.mu.lastStoreTs = r.storeTs
 	l.mu.Unlock()
 	if l.cfg.FlushDiskType == AsyncFlush {

@@ -31,12 +31,13 @@ type CommitLog struct {
 	mu struct {
 		sync.Mutex
 		queueOffsets map[string][]int64 // topic → next queue offset per queue id
-		scratch      []byte             // encode buffer for pwrite (unless WriteWithMmap)
 		lastStoreTs  int64              // store timestamp of the last record written
-		wb           writeBuf           // buffered appends (sync flush with pwrite)
+		wb           writeBuf           // buffered appends (pwrite mode)
 		room         *sync.Cond         // on mu: signalled when the write buffer is swapped out
 	}
 
+	commitMu     sync.Mutex            // serializes commitPending: one writer of buffered bytes at a time
+	reserved     atomic.Int64          // mu.wb.next, for WritePending's lock-free check
 	err          atomic.Pointer[error] // sticky write/sync error
 	confirmed    atomic.Int64          // see ConfirmedOffset
 	confirmedSig chan struct{}         // capacity 1
@@ -64,7 +65,7 @@ func Open(cfg Config) (*CommitLog, error) {
 	l.storeHost = appendStoreHost(nil, cfg.StoreHost)
 	l.mu.queueOffsets = make(map[string][]int64)
 	l.mu.room = sync.NewCond(&l.mu.Mutex)
-	l.mu.wb.enabled = cfg.FlushDiskType == SyncFlush && !cfg.WriteWithMmap
+	l.mu.wb.enabled = !cfg.WriteWithMmap
 	l.mu.wb.limit = maxPendingBytes
 	if err := os.MkdirAll(cfg.StorePathRootDir, 0o755); err != nil {
 		return nil, &IOError{Op: "mkdir", File: cfg.StorePathRootDir, Err: err}

@@ -153,6 +153,33 @@ func BenchmarkCommitLogAppendAsync(b *testing.B) {
 	}
 }
 
+// BenchmarkCommitLogAppendDeferred is the event-loop send path under async
+// flush: batches of 1, 8 or 32 AppendDeferred calls, then one WritePending
+// (the loop's batch-end hook). One op is one message.
+func BenchmarkCommitLogAppendDeferred(b *testing.B) {
+	for _, batch := range []int{1, 8, 32} {
+		b.Run(fmt.Sprintf("batch=%d/size=1KiB", batch), func(b *testing.B) {
+			l := benchLog(b, AsyncFlush, true)
+			m := benchMessage(1024)
+			b.SetBytes(int64(m.Size()))
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				if err := l.AppendDeferred(&m); err != nil {
+					b.Fatal(err)
+				}
+				m.StoreHost = nil
+				if n++; n == batch {
+					n = 0
+					if err := l.WritePending(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkCommitLogAppendSync appends 1 KiB messages under sync flush
 // (group commit) with 1, 16 and 128 appenders, each waiting for its message
 // to be durable before sending the next; "durable" latency is Append call to

@@ -62,8 +62,14 @@
 //     per segment it spans, so an append makes no syscall and the append
 //     lock never covers I/O. A record becomes visible (MaxOffset, Read) once
 //     written, durable (ConfirmedOffset) once synced.
-//   - async flush: into a reused buffer written with one pwrite under the
-//     append lock, visible when Append returns.
+//   - async flush: into the same write buffer, written by Append itself
+//     before it returns (one pwrite per segment spanned, outside the append
+//     lock, together with any deferred records before it). AppendDeferred
+//     leaves its record buffered until WritePending (an event loop calls it
+//     once per batch of requests, before writing the batch's replies), the
+//     next Append, a flush, or 256 KiB buffered: one pwrite per batch
+//     instead of one per message. A record is visible, and confirmed, once
+//     written.
 //   - WriteWithMmap: straight into the mapping.
 //
 // Nothing is allocated per message. Readers always read through the
@@ -152,17 +158,17 @@
 //
 //	CommitLog.mu (append lock) → SegmentQueue.mu (segment list)
 //	CommitLog.mu → preparer.ready (the appender may wait for the segment being prepared)
-//	SegmentQueue.flushMu → CommitLog.mu (commitPending swaps the write buffer)
+//	SegmentQueue.flushMu → CommitLog.commitMu → CommitLog.mu (commitPending swaps the write buffer)
 //	SegmentQueue.flushMu → SegmentQueue.mu
 //	groupCommit.mu, Checkpoint.writeMu: leaves; nothing is taken under them
 //
 // Nothing holding CommitLog.mu takes flushMu. Readers take no lock: the
 // segment list is an atomically swapped copy-on-write slice and segments
 // are reference counted. Locks held across I/O, on purpose: flushMu
-// serializes buffer writes and syncs (appenders never take it); under async
-// flush the append lock covers the pwrite of one record (a page-cache copy
-// that orders records), and, when the preparer is behind, the creation of
-// the next segment.
+// serializes syncs (appenders never take it); commitMu serializes buffer
+// writes, so that a record becomes visible only after every record before it
+// is written; the append lock covers, when the preparer is behind, the
+// creation of the next segment.
 //
 // # pwrite or mmap for appends, fallocate or pre-write for segments
 //

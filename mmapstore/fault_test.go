@@ -429,3 +429,53 @@ func TestRetentionSparesSegmentWithBufferedRecords(t *testing.T) {
 		checkStored(t, l, &msgs[i])
 	}
 }
+
+// A completion that appends runs on the flusher; with the write buffer full
+// that append must not wait for the flusher (itself): it goes through and
+// both records are stored.
+func TestCompletionAppendingWithFullBufferDoesNotDeadlock(t *testing.T) {
+	var f faults
+	l := openTestLog(t, testConfig(t, SyncFlush).withOps(f.ops()))
+	const limit = 8 << 10
+	l.setPendingLimit(limit)
+	block := make(chan struct{})
+	f.set(func(f *faults) { f.syncBlock = block })
+	inner := testMessage(9000, 1000)
+	appended := make(chan error, 1)
+	m := testMessage(0, 1000)
+	if err := l.Append(&m, func(err error) {
+		appended <- l.Append(&inner, nil) // on the flusher goroutine
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The flusher writes m out and blocks in its sync; fill the buffer.
+	waitFor(t, "the flusher to write the first record", func() bool { return l.MaxOffset() == end(&m) })
+	for i := 1; ; i++ {
+		if buffered, _ := l.pendingState(); buffered >= limit {
+			break
+		}
+		m2 := testMessage(i, 1000)
+		if err := l.Append(&m2, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.set(func(f *faults) { f.syncBlock = nil })
+	close(block) // the sync returns; the flusher runs the completion
+	var err error
+	waitFor(t, "the completion's append to return", func() bool {
+		select {
+		case err = <-appended:
+			return true
+		default:
+			return false
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	checkStored(t, l, &m)
+	checkStored(t, l, &inner)
+}

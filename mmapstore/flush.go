@@ -26,6 +26,7 @@ type groupCommit struct {
 	closed   bool         // set by completeAll; guarded by mu
 	closeErr error        // what completeAll completed with; guarded by mu
 	flushed  int64        // flushed offset at completeAll; guarded by mu
+	inDone   atomic.Int32 // completions running on the flusher or watchdog: appends skip the room wait
 	syncs    atomic.Int64 // group-commit rounds, for Stats
 	requests atomic.Int64 // completions taken by those rounds
 }
@@ -202,9 +203,11 @@ func (l *CommitLog) groupCommitLoop() {
 		if !l.gc.finish(batch) {
 			continue // the watchdog completed it with ErrFlushTimeout
 		}
+		l.gc.inDone.Add(1)
 		for _, r := range batch {
 			r.done(err)
 		}
+		l.gc.inDone.Add(-1)
 		l.gc.recycle(batch)
 	}
 }
@@ -257,8 +260,11 @@ func (l *CommitLog) watchLoop() {
 			return
 		case <-t.C:
 		}
-		for _, r := range l.gc.expire(l.cfg.now().UnixNano()) {
+		expired := l.gc.expire(l.cfg.now().UnixNano())
+		l.gc.inDone.Add(1)
+		for _, r := range expired {
 			r.done(ErrFlushTimeout)
 		}
+		l.gc.inDone.Add(-1)
 	}
 }

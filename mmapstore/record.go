@@ -27,6 +27,44 @@ var ErrBatchTransaction = errors.New("mmapstore: transactional messages cannot b
 // protocol.ErrPropertiesTooLong, protocol.ErrHostFlags. After a failed write
 // or sync every Append returns that same error.
 func (l *CommitLog) Append(m *protocol.StoredMessage, done Done) error {
+	return l.appendOne(m, done, false)
+}
+
+// AppendDeferred is Append with no completion whose write may be deferred:
+// under async flush the record is encoded into the write buffer but written
+// (and made visible to readers) only by the next WritePending, Append,
+// flush, or once 256 KiB are buffered. Whoever acknowledges the record must
+// call WritePending first. Under sync flush and with WriteWithMmap it is
+// Append(m, nil). It does not allocate.
+func (l *CommitLog) AppendDeferred(m *protocol.StoredMessage) error {
+	return l.appendOne(m, nil, true)
+}
+
+// AppendBatchDeferred is AppendBatch as AppendDeferred is Append.
+func (l *CommitLog) AppendBatchDeferred(msgs []protocol.StoredMessage) error {
+	return l.appendBatch(msgs, nil, true)
+}
+
+// WritePending writes every record appended before the call that is still
+// buffered, with one pwrite per segment spanned, makes them visible and
+// advances ConfirmedOffset (async flush). It waits for a write of buffered
+// records in progress on another goroutine. It returns the sticky error if
+// writing failed now or earlier: then records appended before the call may be
+// lost and must not be acknowledged. Safe from any goroutine; cheap when
+// nothing is buffered.
+func (l *CommitLog) WritePending() error {
+	if l.cfg.FlushDiskType != AsyncFlush {
+		return l.Err()
+	}
+	// Everything reserved so far is written: nothing to do, no lock. Read
+	// reserved first: a record reserved before the call ends at or below it.
+	if r := l.reserved.Load(); l.q.writeOff.Load() >= r {
+		return l.Err()
+	}
+	return l.commitPending()
+}
+
+func (l *CommitLog) appendOne(m *protocol.StoredMessage, done Done, deferred bool) error {
 	if err := l.prepareMessage(m); err != nil {
 		return err
 	}
@@ -36,7 +74,7 @@ func (l *CommitLog) Append(m *protocol.StoredMessage, done Done) error {
 	}
 	m.PhysicalOffset, m.QueueOffset, m.StoreTimestamp = r.phy, r.queueOffset, r.storeTs
 	protocol.PutStoredMessage(r.dst, m)
-	if _, err := l.publish(&r); err != nil {
+	if _, err := l.publish(&r, deferred); err != nil {
 		return err
 	}
 	l.complete(&r, done)
@@ -48,6 +86,10 @@ func (l *CommitLog) Append(m *protocol.StoredMessage, done Done) error {
 // share topic and queue id and none may be transactional. Each message is
 // filled in as by Append.
 func (l *CommitLog) AppendBatch(msgs []protocol.StoredMessage, done Done) error {
+	return l.appendBatch(msgs, done, false)
+}
+
+func (l *CommitLog) appendBatch(msgs []protocol.StoredMessage, done Done, deferred bool) error {
 	if len(msgs) == 0 {
 		return ErrEmptyBatch
 	}
@@ -78,7 +120,7 @@ func (l *CommitLog) AppendBatch(msgs []protocol.StoredMessage, done Done) error 
 		m.PhysicalOffset, m.QueueOffset, m.StoreTimestamp = r.phy+int64(pos), r.queueOffset+int64(i), r.storeTs
 		pos += protocol.PutStoredMessage(r.dst[pos:], m)
 	}
-	if _, err := l.publish(&r); err != nil {
+	if _, err := l.publish(&r, deferred); err != nil {
 		return err
 	}
 	l.complete(&r, done)

@@ -163,6 +163,7 @@ func (l *CommitLog) recover(clean bool) error {
 	}
 	l.recovery = rep
 	l.mu.wb.next = rep.End
+	l.reserved.Store(rep.End)
 	l.flushedTs.Store(ts)
 	l.confirmed.Store(rep.End)
 	// Record the recovered end as the flushed offset now: when the disk

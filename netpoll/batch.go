@@ -85,6 +85,19 @@ func (w *writeBatch) flush(gc gnet.Conn, st *loopStats) error {
 	return err
 }
 
+// discard drops everything gathered unwritten, runs the releases with err,
+// and resets the batch.
+func (w *writeBatch) discard(err error) {
+	w.conn.Store(nil)
+	for i, f := range w.releases {
+		f(err)
+		w.releases[i] = nil
+	}
+	clear(w.iov)
+	w.iov, w.releases = w.iov[:0], w.releases[:0]
+	w.buf, w.mark, w.vectored = w.buf[:0], 0, 0
+}
+
 // writeChunked writes iov to gc in writev calls of at most iovMax slices,
 // counting the bytes written and those gnet had to copy into its outbound
 // buffer in st. gnet's Writev trims the entries of the slice it is given on

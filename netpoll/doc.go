@@ -7,7 +7,7 @@
 //
 // # Exports
 //
-//   - Server (NewServer, Handle, HandleDefault, OnClose, Start, Addr, Stats,
+//   - Server (NewServer, Handle, HandleDefault, OnClose, OnBatchEnd, Start, Addr, Stats,
 //     StopAccepting, Drain, Close) and its Config. StopAccepting and Drain
 //     are a clean shutdown's first step (drain.go): new connections are
 //     closed unserved while open ones are still served, and Drain waits
@@ -34,7 +34,10 @@
 // the frame. Replies made during that OnTraffic call are appended to the
 // loop's batch (headers and inline bodies copied once into a reused buffer,
 // ReplyVec slices referenced) and written with one writev when OnTraffic
-// ends, so pipelined requests cost one write.
+// ends, so pipelined requests cost one write. Between the last handler and
+// that write the OnBatchEnd hook runs (the broker writes the batch's
+// deferred commit-log records there, one pwrite per batch); if it fails the
+// replies are dropped and the connection closed.
 //
 // A malformed, oversized or undecodable frame closes its connection with a
 // log line; the loop and every other connection go on. So does a peer that

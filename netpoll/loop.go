@@ -38,8 +38,8 @@ func (l *loop) Run(context.Context) error {
 	return nil
 }
 
-// traffic assembles and dispatches every whole frame buffered for c, then
-// writes the replies the handlers made. It returns gnet.Close when c must be
+// traffic assembles and dispatches every whole frame buffered for c, runs
+// the OnBatchEnd hook, then writes the replies the handlers made. It returns gnet.Close when c must be
 // closed (malformed or oversized frame). On the loop only.
 //
 // Frames are read with Peek and consumed with Discard one at a time: a frame
@@ -51,6 +51,7 @@ func (l *loop) traffic(c *Conn, gc gnet.Conn) gnet.Action {
 	c.touch()
 	l.batch.begin(c)
 	action := gnet.None
+	frames := 0
 	for action == gnet.None {
 		n, err := l.nextFrame(gc)
 		if err != nil {
@@ -63,6 +64,15 @@ func (l *loop) traffic(c *Conn, gc gnet.Conn) gnet.Action {
 			break
 		}
 		action = l.frame(c, gc, n)
+		frames++
+	}
+	if frames > 0 && l.srv.batchEnd != nil {
+		if err := l.srv.batchEnd(); err != nil {
+			l.srv.log.Error("netpoll: closing connection: batch-end hook failed, replies dropped",
+				"conn", c.id, "remote", c.remote, "err", err)
+			l.batch.discard(err)
+			return gnet.Close
+		}
 	}
 	if err := l.batch.flush(gc, &l.stats); err != nil {
 		return gnet.Close

@@ -24,6 +24,7 @@ type Server struct {
 	log      *slog.Logger // immutable
 	baseCtx  context.Context
 	handlers handlerTable // immutable after Start
+	batchEnd func() error // immutable after Start; see OnBatchEnd
 	notifier closeNotifier
 	events   eventHandler
 	drainState
@@ -99,6 +100,20 @@ func (s *Server) HandleDefault(h Handler) {
 func (s *Server) OnClose(f func(c *Conn)) {
 	s.mustBeNew("OnClose")
 	s.notifier.hooks = append(s.notifier.hooks, f)
+}
+
+// OnBatchEnd registers f to run on an event loop after the handlers of one
+// read event (every whole frame that arrived on a connection) have run and
+// before the replies they made inline (Conn.Reply, Conn.ReplyVec) are
+// written. A handler may thus acknowledge work that f completes once per
+// batch (the broker's deferred commit-log writes). If f returns an error,
+// those replies are dropped (ReplyVec releases get the error) and the
+// connection is closed with a log line: their answers must not reach the
+// peer. f runs on the loops, concurrently on different loops; it must be
+// short. Call it before Start; at most one f.
+func (s *Server) OnBatchEnd(f func() error) {
+	s.mustBeNew("OnBatchEnd")
+	s.batchEnd = f
 }
 
 func (s *Server) mustBeNew(op string) {
