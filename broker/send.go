@@ -115,6 +115,9 @@ func (b *Broker) handleSend(c *netpoll.Conn, req *protocol.Command) {
 		b.replyError(c, req, fmt.Errorf("send to %s: %w", h.Topic, err))
 		return
 	}
+	if b.deferWrites && !op.createdTopic {
+		c.NeedBatchEnd() // the hook writes the deferred records before the reply
+	}
 	if op.createdTopic {
 		// Answer only once the NameServers know the new topic, so that a
 		// consumer started after this send finds its route.

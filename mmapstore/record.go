@@ -49,9 +49,11 @@ func (l *CommitLog) AppendBatchDeferred(msgs []protocol.StoredMessage) error {
 // buffered, with one pwrite per segment spanned, makes them visible and
 // advances ConfirmedOffset (async flush). It waits for a write of buffered
 // records in progress on another goroutine. It returns the sticky error if
-// writing failed now or earlier: then records appended before the call may be
-// lost and must not be acknowledged. Safe from any goroutine; cheap when
-// nothing is buffered.
+// records appended before the call are still unwritten because writing
+// failed, now or earlier: they may be lost and must not be acknowledged.
+// Once everything appended before the call is written it returns nil, even
+// after a later failure. Safe from any goroutine; cheap when nothing is
+// buffered.
 func (l *CommitLog) WritePending() error {
 	if l.cfg.FlushDiskType != AsyncFlush {
 		return l.Err()
@@ -59,7 +61,7 @@ func (l *CommitLog) WritePending() error {
 	// Everything reserved so far is written: nothing to do, no lock. Read
 	// reserved first: a record reserved before the call ends at or below it.
 	if r := l.reserved.Load(); l.q.writeOff.Load() >= r {
-		return l.Err()
+		return nil
 	}
 	return l.commitPending()
 }

@@ -16,6 +16,7 @@ func TestOnBatchEndRunsBeforeRepliesAreWritten(t *testing.T) {
 	s := startServer(t, Config{}, func(s *Server) {
 		s.Handle(codeEcho, func(c *Conn, req *protocol.Command) {
 			handled.Add(1)
+			c.NeedBatchEnd()
 			echoHandler(c, req)
 		})
 		s.OnBatchEnd(func() error {
@@ -46,12 +47,19 @@ func TestOnBatchEndRunsBeforeRepliesAreWritten(t *testing.T) {
 }
 
 // A failing hook drops the batch's replies and closes the connection; other
-// connections are still served.
+// connections, and batches whose handlers did not ask for the hook, are
+// still served.
 func TestOnBatchEndFailureDropsRepliesAndCloses(t *testing.T) {
 	var fail atomic.Bool
+	var hooked atomic.Int64
 	s := startServer(t, Config{}, func(s *Server) {
 		s.Handle(codeEcho, echoHandler)
+		s.Handle(codeNeedsHook, func(c *Conn, req *protocol.Command) {
+			c.NeedBatchEnd()
+			echoHandler(c, req)
+		})
 		s.OnBatchEnd(func() error {
+			hooked.Add(1)
 			if fail.Load() {
 				return errors.New("commit failed")
 			}
@@ -61,13 +69,25 @@ func TestOnBatchEndFailureDropsRepliesAndCloses(t *testing.T) {
 	nc := dialRaw(t, s.Addr())
 	defer nc.Close()
 	fail.Store(true)
-	if _, err := nc.Write(encodeRequest(codeEcho, 1, 0, "x")); err != nil {
+	cl := newTestClient(t, ClientConfig{})
+	mustEcho(t, cl, s.Addr()) // no hook asked for: served while the hook fails
+	if n := hooked.Load(); n != 0 {
+		t.Fatalf("hook ran %d times for batches that did not ask for it", n)
+	}
+	if _, err := nc.Write(encodeRequest(codeNeedsHook, 1, 0, "x")); err != nil {
 		t.Fatal(err)
 	}
 	expectClosed(t, nc)
+	if hooked.Load() != 1 {
+		t.Fatalf("hook ran %d times, want 1", hooked.Load())
+	}
 	fail.Store(false)
-	mustEcho(t, newTestClient(t, ClientConfig{}), s.Addr())
+	mustEcho(t, cl, s.Addr())
 }
+
+// codeNeedsHook is a request code whose test handler asks for the
+// batch-end hook.
+const codeNeedsHook = codeEcho + 1000
 
 func TestOnBatchEndAfterStartPanics(t *testing.T) {
 	s := startServer(t, Config{}, nil)

@@ -25,7 +25,15 @@ type Conn struct {
 	lastActive atomic.Int64 // the server clock (unix ns) when bytes last moved
 	closed     atomic.Bool  // set on the loop when gnet reports the close
 	calls      callTable    // requests the server sent on this connection
+	// batchEnd is set by NeedBatchEnd and cleared when the hook runs. On
+	// the loop only.
+	batchEnd bool
 }
+
+// NeedBatchEnd asks for the server's OnBatchEnd hook to run after the
+// handlers of the current read event, before their replies are written.
+// For the handler call that received the request, on its event loop.
+func (c *Conn) NeedBatchEnd() { c.batchEnd = true }
 
 // ID returns the connection's number, unique within its server.
 func (c *Conn) ID() uint64 { return c.id }

@@ -39,7 +39,7 @@ func (l *loop) Run(context.Context) error {
 }
 
 // traffic assembles and dispatches every whole frame buffered for c, runs
-// the OnBatchEnd hook, then writes the replies the handlers made. It returns gnet.Close when c must be
+// the OnBatchEnd hook if a handler asked for it, then writes the replies the handlers made. It returns gnet.Close when c must be
 // closed (malformed or oversized frame). On the loop only.
 //
 // Frames are read with Peek and consumed with Discard one at a time: a frame
@@ -66,7 +66,8 @@ func (l *loop) traffic(c *Conn, gc gnet.Conn) gnet.Action {
 		action = l.frame(c, gc, n)
 		frames++
 	}
-	if frames > 0 && l.srv.batchEnd != nil {
+	if c.batchEnd && l.srv.batchEnd != nil {
+		c.batchEnd = false
 		if err := l.srv.batchEnd(); err != nil {
 			l.srv.log.Error("netpoll: closing connection: batch-end hook failed, replies dropped",
 				"conn", c.id, "remote", c.remote, "err", err)

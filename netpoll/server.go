@@ -105,8 +105,10 @@ func (s *Server) OnClose(f func(c *Conn)) {
 // OnBatchEnd registers f to run on an event loop after the handlers of one
 // read event (every whole frame that arrived on a connection) have run and
 // before the replies they made inline (Conn.Reply, Conn.ReplyVec) are
-// written. A handler may thus acknowledge work that f completes once per
-// batch (the broker's deferred commit-log writes). If f returns an error,
+// written, when one of those handlers called Conn.NeedBatchEnd. A handler
+// may thus acknowledge work that f completes once per batch (the broker's
+// deferred commit-log writes); batches that did no such work neither run f
+// nor fail with it. If f returns an error,
 // those replies are dropped (ReplyVec releases get the error) and the
 // connection is closed with a log line: their answers must not reach the
 // peer. f runs on the loops, concurrently on different loops; it must be
