@@ -35,9 +35,10 @@
 // loop's batch (headers and inline bodies copied once into a reused buffer,
 // ReplyVec slices referenced) and written with one writev when OnTraffic
 // ends, so pipelined requests cost one write. Between the last handler and
-// that write the OnBatchEnd hook runs (the broker writes the batch's
-// deferred commit-log records there, one pwrite per batch); if it fails the
-// replies are dropped and the connection closed.
+// that write the OnBatchEnd hook runs, if a handler of the batch called
+// Conn.NeedBatchEnd (the broker writes the batch's deferred commit-log
+// records there, one pwrite per batch); if it fails the replies are
+// dropped and the connection closed.
 //
 // A malformed, oversized or undecodable frame closes its connection with a
 // log line; the loop and every other connection go on. So does a peer that
