@@ -122,7 +122,11 @@ func (a *asyncSend) send() {
 	}
 	a.tr = tr
 	a.b = p.getBuf()
-	a.id = p.uniq.Next(p.cfg.clock())
+	// One clock reading serves the message ID, the born timestamp and the
+	// latency the fault strategy sees: the few µs of encoding between
+	// them do not matter, a clock read per use does (~7% of client CPU).
+	a.sent = p.cfg.clock()
+	a.id = p.uniq.Next(a.sent)
 	if err := p.encodeMessage(a.b, a.msg, a.id[:]); err != nil {
 		a.retryLater(err, false)
 		return
@@ -139,7 +143,6 @@ func (a *asyncSend) send() {
 		a.retryLater(a.ctx.Err(), false)
 		return
 	}
-	a.sent = p.cfg.clock()
 	p.fillSendCommand(a.b, a.msg, a.mq, a.sent)
 	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.onResponse); err != nil {
 		p.reportFault(a.mq.BrokerName, p.cfg.clock().Sub(a.sent), true)
