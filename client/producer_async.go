@@ -175,7 +175,7 @@ func (a *asyncSend) timeout() (time.Duration, bool) {
 // goroutine (or the timeout's timer goroutine).
 func (a *asyncSend) complete(resp *protocol.Command, err error) {
 	p := a.p
-	latency := p.cfg.clock().Sub(a.sent)
+	latency := a.latency()
 	if err != nil {
 		p.reportFault(a.mq.BrokerName, latency, true)
 		a.failed(fmt.Errorf("client: send to %s (%s): %w", a.addr, a.mq.BrokerName, err), true)
@@ -191,6 +191,15 @@ func (a *asyncSend) complete(resp *protocol.Command, err error) {
 	p.reportFault(a.mq.BrokerName, latency, false)
 	res.MsgID = a.id
 	a.finish(res, nil)
+}
+
+// latency is how long the first attempt has taken, for the fault
+// strategy; without one (the default) it is 0 and the clock is not read.
+func (a *asyncSend) latency() time.Duration {
+	if a.p.fault == nil {
+		return 0
+	}
+	return a.p.cfg.clock().Sub(a.sent)
 }
 
 // failed finishes a failed first attempt, handing it to a retry goroutine

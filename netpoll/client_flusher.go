@@ -14,6 +14,13 @@ import (
 // request with no other in flight (a lone Invoke, a paced send) still
 // writes inline, with no goroutine hand-off in its latency.
 
+// flusherBatchBytes bounds what is left to the flusher: a pipelined caller
+// that finds this much pending and nobody writing writes it itself. On a
+// busy machine the woken flusher may wait for a CPU while producers keep
+// appending; without the bound the pending buffer would grow past
+// maxKeptWriteBytes and be reallocated at every write.
+const flusherBatchBytes = 64 << 10
+
 // startFlusher starts cc's flusher; shut stops it and Client.Close waits
 // for it.
 func (cc *clientConn) startFlusher() {

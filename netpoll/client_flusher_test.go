@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,10 +71,12 @@ func TestClientPipelinedAsyncCompleteInOrderOnce(t *testing.T) {
 }
 
 // TestClientPipelinedAsyncToStalledPeerFails: async requests pipelined to
-// a peer that accepts but never reads are queued up to MaxQueuedBytes
-// (then ErrQueueFull), and once the flusher's write has made no progress
-// for WriteTimeout every callback runs, once, with an error: none hangs
-// until its (hour-long) request timeout.
+// a peer that accepts but never reads pile up (left to the flusher while
+// little is pending, written by their callers beyond that), and once a
+// write has made no progress for WriteTimeout the connection shuts and
+// every callback runs, once, with an error: none hangs until its
+// (hour-long) request timeout. The dial seam allows one connection, so the
+// sending loop ends when the client would reconnect.
 func TestClientPipelinedAsyncToStalledPeerFails(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,32 +93,35 @@ func TestClientPipelinedAsyncToStalledPeerFails(t *testing.T) {
 	cl := newTestClient(t, ClientConfig{
 		WriteTimeout: 50 * time.Millisecond, RequestTimeout: time.Hour, MaxQueuedBytes: 4 << 20,
 	})
+	var dials atomic.Int32
+	refused := errors.New("test: second dial refused")
+	cl.cfg.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+		if dials.Add(1) > 1 {
+			return nil, refused
+		}
+		return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}
 	var mu sync.Mutex
 	counts := map[int]int{}
-	errc := make(chan error, 1024)
-	sent, full := 0, false
-	for i := 0; i < 1000 && !full; i++ {
+	const maxSends = 4000
+	errc := make(chan error, maxSends)
+	sent := 0
+	var sendErr error
+	for i := 0; i < maxSends && sendErr == nil; i++ {
 		req := protocol.NewRequest(codeEcho)
-		req.Body = make([]byte, 256<<10) // far more in all than the socket buffers take
-		err := cl.InvokeAsync(context.Background(), ln.Addr().String(), req, 0, func(_ *protocol.Command, err error) {
+		req.Body = make([]byte, 16<<10) // far more in all than the socket buffers take
+		sendErr = cl.InvokeAsync(context.Background(), ln.Addr().String(), req, 0, func(_ *protocol.Command, err error) {
 			mu.Lock()
 			counts[i]++
 			mu.Unlock()
 			errc <- err
 		})
-		switch {
-		case errors.Is(err, ErrQueueFull):
-			full = true
-		case err != nil:
-			// The write timed out and shut the connection already; the
-			// requests sent so far must still all fail.
-			full = true
-		default:
+		if sendErr == nil {
 			sent++
 		}
 	}
-	if !full {
-		t.Fatal("no ErrQueueFull after queueing far more than MaxQueuedBytes")
+	if !errors.Is(sendErr, refused) && !errors.Is(sendErr, ErrQueueFull) {
+		t.Fatalf("sending stopped with %v after %d requests; want the refused reconnect or ErrQueueFull", sendErr, sent)
 	}
 	peer := recvOrFail(t, accepted, "accepted connection")
 	defer peer.Close()

@@ -95,8 +95,8 @@ func (cc *clientConn) write(req *protocol.Command) error {
 
 // send encodes req into the pending buffer. Unless another caller is
 // already writing, it writes everything pending itself, or, when
-// pipelined (other requests on cc await responses), wakes the flusher to
-// do it.
+// pipelined (other requests on cc await responses) and less than
+// flusherBatchBytes are pending, wakes the flusher to do it.
 func (cc *clientConn) send(req *protocol.Command, pipelined bool) error {
 	cc.w.Lock()
 	if err := cc.w.err; err != nil {
@@ -112,7 +112,7 @@ func (cc *clientConn) send(req *protocol.Command, pipelined bool) error {
 		cc.w.Unlock()
 		return nil
 	}
-	if pipelined {
+	if pipelined && len(cc.w.buf) < flusherBatchBytes {
 		cc.w.Unlock()
 		cc.wakeFlusher()
 		return nil
