@@ -197,8 +197,9 @@ func (cc *clientConn) extendDeadline() error {
 func (cc *clientConn) readLoop() {
 	defer cc.cl.readers.Done()
 	r := bufio.NewReaderSize(cc.nc, clientReadBufferBytes)
+	var slab readSlab
 	for {
-		cmd, err := cc.readFrame(r)
+		cmd, err := cc.readFrame(r, &slab)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				cc.cl.log.Warn("netpoll: client connection failed", "addr", cc.addr, "err", err)
@@ -227,9 +228,9 @@ type ownedCommand struct {
 const ownedExtEntries = 8
 
 // readFrame reads one frame into memory of its own and decodes it; the
-// command owns that memory (the frame and its ext entries are allocated
-// per frame and never reused).
-func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
+// command owns that memory (the frame and its ext entries come from slab,
+// which never hands memory out twice).
+func (cc *clientConn) readFrame(r *bufio.Reader, slab *readSlab) (*protocol.Command, error) {
 	prefix, err := r.Peek(4)
 	if err != nil {
 		return nil, err
@@ -237,11 +238,11 @@ func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
 	if _, err := protocol.SplitFrame(prefix, cc.cl.cfg.MaxFrameBytes); err != nil {
 		return nil, err
 	}
-	frame := make([]byte, int(binary.BigEndian.Uint32(prefix))+4)
+	frame := slab.frame(int(binary.BigEndian.Uint32(prefix)) + 4)
 	if _, err := io.ReadFull(r, frame); err != nil {
 		return nil, err
 	}
-	o := new(ownedCommand)
+	o := slab.command()
 	o.cmd.UseExtBuffer(o.ext[:0])
 	if err := o.cmd.Decode(frame); err != nil {
 		return nil, err
