@@ -122,7 +122,11 @@ func (a *asyncSend) send() {
 	}
 	a.tr = tr
 	a.b = p.getBuf()
-	a.id = p.uniq.Next(p.cfg.clock())
+	// One clock reading serves the message ID, the born timestamp and the
+	// latency the fault strategy sees: the few µs of encoding between
+	// them do not matter, a clock read per use does (~7% of client CPU).
+	a.sent = p.cfg.clock()
+	a.id = p.uniq.Next(a.sent)
 	if err := p.encodeMessage(a.b, a.msg, a.id[:]); err != nil {
 		a.retryLater(err, false)
 		return
@@ -139,7 +143,6 @@ func (a *asyncSend) send() {
 		a.retryLater(a.ctx.Err(), false)
 		return
 	}
-	a.sent = p.cfg.clock()
 	p.fillSendCommand(a.b, a.msg, a.mq, a.sent)
 	if err := p.in.rpc.nc.InvokeAsync(a.ctx, addr, &a.b.cmd, timeout, a.onResponse); err != nil {
 		p.reportFault(a.mq.BrokerName, p.cfg.clock().Sub(a.sent), true)
@@ -172,7 +175,7 @@ func (a *asyncSend) timeout() (time.Duration, bool) {
 // goroutine (or the timeout's timer goroutine).
 func (a *asyncSend) complete(resp *protocol.Command, err error) {
 	p := a.p
-	latency := p.cfg.clock().Sub(a.sent)
+	latency := a.latency()
 	if err != nil {
 		p.reportFault(a.mq.BrokerName, latency, true)
 		a.failed(fmt.Errorf("client: send to %s (%s): %w", a.addr, a.mq.BrokerName, err), true)
@@ -188,6 +191,15 @@ func (a *asyncSend) complete(resp *protocol.Command, err error) {
 	p.reportFault(a.mq.BrokerName, latency, false)
 	res.MsgID = a.id
 	a.finish(res, nil)
+}
+
+// latency is how long the first attempt has taken, for the fault
+// strategy; without one (the default) it is 0 and the clock is not read.
+func (a *asyncSend) latency() time.Duration {
+	if a.p.fault == nil {
+		return 0
+	}
+	return a.p.cfg.clock().Sub(a.sent)
 }
 
 // failed finishes a failed first attempt, handing it to a retry goroutine

@@ -102,8 +102,9 @@ func (c ClientConfig) withDefaults() ClientConfig {
 // one breaks. Many requests may be in flight on one connection (pipelining);
 // responses are matched by opaque. Safe for concurrent use.
 //
-// Goroutines it owns: one reader per open connection (labelled
-// netpoll=client-reader, addr=...), stopped and awaited by Close.
+// Goroutines it owns: one reader and one flusher per open connection
+// (labelled netpoll=client-reader and netpoll=client-flusher, addr=...),
+// stopped and awaited by Close.
 type Client struct {
 	cfg        ClientConfig // immutable; defaults applied
 	log        *slog.Logger
@@ -114,7 +115,7 @@ type Client struct {
 		conns  map[string]*clientConn
 		closed bool
 	}
-	readers sync.WaitGroup
+	readers sync.WaitGroup // connections' readers and flushers
 }
 
 // NewClient returns a client. An invalid cfg is a programming error: the
@@ -172,7 +173,9 @@ func (cl *Client) Invoke(ctx context.Context, addr string, req *protocol.Command
 // the response (which owns its memory), with ErrTimeout after timeout (0
 // means RequestTimeout), or with the connection's close error. fn runs on
 // the connection's reader goroutine or a timer goroutine: it must be quick
-// and must not block. ctx bounds only connecting. If InvokeAsync returns an
+// and must not block. ctx bounds only connecting. While other requests on
+// the connection await responses, the write is left to the connection's
+// flusher, which gathers many requests into one write. If InvokeAsync returns an
 // error, the request was not sent and fn never runs. It sets req's opaque
 // and clears its flag bits.
 func (cl *Client) InvokeAsync(ctx context.Context, addr string, req *protocol.Command, timeout time.Duration, fn func(*protocol.Command, error)) error {
@@ -189,7 +192,7 @@ func (cl *Client) InvokeAsync(ctx context.Context, addr string, req *protocol.Co
 	if err := asyncCall(&cc.calls, opaque, timeout, fn); err != nil {
 		return err
 	}
-	if err := cc.write(req); err != nil && abandonAsync(&cc.calls, opaque) {
+	if err := cc.send(req, cc.pipelined()); err != nil && abandonAsync(&cc.calls, opaque) {
 		return err
 	}
 	return nil
@@ -250,7 +253,7 @@ func (cl *Client) forget(cc *clientConn) {
 }
 
 // Close closes every connection, fails requests in flight with
-// ErrClientClosed and waits for the reader goroutines. Safe to call twice.
+// ErrClientClosed and waits for the readers and flushers. Safe to call twice.
 func (cl *Client) Close() error {
 	cl.mu.Lock()
 	if cl.mu.closed {

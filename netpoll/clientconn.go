@@ -26,13 +26,15 @@ const (
 
 // clientConn is one pooled outbound connection.
 //
-// Writes use flat combining instead of a writer goroutine: a caller appends
-// its encoded frame to w.buf under w's lock; if nobody is writing, it
-// becomes the writer, swaps the buffer out and writes it with the lock
-// released, and repeats while others appended meanwhile. A lone caller pays
-// no goroutine hand-off (a cross-CPU wake-up costs ~30 µs on the target
-// VM); concurrent callers get their frames gathered into one write. No lock
-// is held across the write.
+// Writes use flat combining plus a flusher: a caller appends its encoded
+// frame to w.buf under w's lock; if nobody is writing, it becomes the
+// writer, swaps the buffer out and writes it with the lock released, and
+// repeats while others appended meanwhile. A lone caller pays no goroutine
+// hand-off (a cross-CPU wake-up costs ~30 µs on the target VM); concurrent
+// callers get their frames gathered into one write. A pipelined request
+// (see client_flusher.go) leaves the write to the flusher goroutine
+// instead, so that one producer's stream of async sends is written in
+// batches too. No lock is held across the write.
 type clientConn struct {
 	cl    *Client
 	addr  string        // immutable
@@ -50,6 +52,13 @@ type clientConn struct {
 		writing bool   // a caller is writing; others only append
 		err     error  // sticky: the connection failed
 	}
+	// kick wakes the flusher (capacity 1, sent to without blocking);
+	// stop, closed by shut, ends it. Both are set before ready is closed.
+	kick chan struct{}
+	stop chan struct{}
+	// deadline is the write deadline last set on nc; only the writer of
+	// the moment touches it.
+	deadline time.Time
 	shutOnce sync.Once
 	dead     atomic.Bool // set first thing by shut
 }
@@ -72,6 +81,7 @@ func (cc *clientConn) dial(ctx context.Context) {
 		return
 	}
 	cc.nc = nc
+	cc.startFlusher()
 	cc.cl.readers.Add(1)
 	go pprof.Do(context.Background(), pprof.Labels("netpoll", "client-reader", "addr", cc.addr),
 		func(context.Context) { cc.readLoop() })
@@ -80,6 +90,14 @@ func (cc *clientConn) dial(ctx context.Context) {
 // write encodes req into the pending buffer and, unless another caller is
 // already writing, writes everything pending.
 func (cc *clientConn) write(req *protocol.Command) error {
+	return cc.send(req, false)
+}
+
+// send encodes req into the pending buffer. Unless another caller is
+// already writing, it writes everything pending itself, or, when
+// pipelined (other requests on cc await responses) and less than
+// flusherBatchBytes are pending, wakes the flusher to do it.
+func (cc *clientConn) send(req *protocol.Command, pipelined bool) error {
 	cc.w.Lock()
 	if err := cc.w.err; err != nil {
 		cc.w.Unlock()
@@ -92,6 +110,11 @@ func (cc *clientConn) write(req *protocol.Command) error {
 	cc.w.buf = req.AppendFrame(cc.w.buf)
 	if cc.w.writing {
 		cc.w.Unlock()
+		return nil
+	}
+	if pipelined && len(cc.w.buf) < flusherBatchBytes {
+		cc.w.Unlock()
+		cc.wakeFlusher()
 		return nil
 	}
 	cc.w.writing = true
@@ -128,12 +151,12 @@ func (cc *clientConn) flushLocked() error {
 }
 
 // writeAll writes buf to the socket, failing once the peer has taken no
-// byte for WriteTimeout: each write that makes progress extends the
-// deadline, so a large frame to a slow but live peer goes through. Without
-// the connection lock.
+// byte for WriteTimeout (to 1.5 WriteTimeout): each write that makes
+// progress extends the deadline, so a large frame to a slow but live peer
+// goes through. Without the connection lock.
 func (cc *clientConn) writeAll(buf []byte) error {
 	for {
-		if err := cc.nc.SetWriteDeadline(time.Now().Add(cc.cl.cfg.WriteTimeout)); err != nil {
+		if err := cc.extendDeadline(); err != nil {
 			return err
 		}
 		n, err := cc.nc.Write(buf)
@@ -151,13 +174,32 @@ func (cc *clientConn) writeAll(buf []byte) error {
 	}
 }
 
+// extendDeadline makes sure at least WriteTimeout is left before the write
+// deadline. Setting a deadline re-arms a runtime timer, so it sets one
+// WriteTimeout/2 further out than needed and leaves it alone until less
+// than WriteTimeout is left: most writes only read the clock.
+func (cc *clientConn) extendDeadline() error {
+	now := time.Now()
+	wt := cc.cl.cfg.WriteTimeout
+	if cc.deadline.Sub(now) >= wt {
+		return nil
+	}
+	dl := now.Add(wt + wt/2)
+	if err := cc.nc.SetWriteDeadline(dl); err != nil {
+		return err
+	}
+	cc.deadline = dl
+	return nil
+}
+
 // readLoop reads frames until the connection fails, completing calls with
 // the responses and serving the server's requests.
 func (cc *clientConn) readLoop() {
 	defer cc.cl.readers.Done()
 	r := bufio.NewReaderSize(cc.nc, clientReadBufferBytes)
+	var slab readSlab
 	for {
-		cmd, err := cc.readFrame(r)
+		cmd, err := cc.readFrame(r, &slab)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				cc.cl.log.Warn("netpoll: client connection failed", "addr", cc.addr, "err", err)
@@ -186,9 +228,9 @@ type ownedCommand struct {
 const ownedExtEntries = 8
 
 // readFrame reads one frame into memory of its own and decodes it; the
-// command owns that memory (the frame and its ext entries are allocated
-// per frame and never reused).
-func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
+// command owns that memory (the frame and its ext entries come from slab,
+// which never hands memory out twice).
+func (cc *clientConn) readFrame(r *bufio.Reader, slab *readSlab) (*protocol.Command, error) {
 	prefix, err := r.Peek(4)
 	if err != nil {
 		return nil, err
@@ -196,11 +238,11 @@ func (cc *clientConn) readFrame(r *bufio.Reader) (*protocol.Command, error) {
 	if _, err := protocol.SplitFrame(prefix, cc.cl.cfg.MaxFrameBytes); err != nil {
 		return nil, err
 	}
-	frame := make([]byte, int(binary.BigEndian.Uint32(prefix))+4)
+	frame := slab.frame(int(binary.BigEndian.Uint32(prefix)) + 4)
 	if _, err := io.ReadFull(r, frame); err != nil {
 		return nil, err
 	}
-	o := new(ownedCommand)
+	o := slab.command()
 	o.cmd.UseExtBuffer(o.ext[:0])
 	if err := o.cmd.Decode(frame); err != nil {
 		return nil, err
@@ -250,6 +292,7 @@ func (cc *clientConn) shut(err error) {
 		cc.w.Unlock()
 		if cc.nc != nil {
 			_ = cc.nc.Close()
+			close(cc.stop) // the flusher runs exactly when nc is set
 		}
 		cc.calls.failAll(err)
 	})
