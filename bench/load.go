@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/fastmq/fastmq/perf"
@@ -99,6 +100,11 @@ func runLoad(ctx context.Context, c Client, spec loadSpec, interval time.Duratio
 		}
 		prods = append(prods, p)
 	}
+	// Start from a clean disk: the previous cell's gigabyte of dirty pages
+	// would otherwise be written back by the kernel during this one, and
+	// every fdatasync would queue behind it (the disk probe, run first, had
+	// the disk to itself).
+	syscall.Sync()
 	res := &loadResult{hist: perf.NewHistogram(maxLatency)}
 	var measuring atomic.Bool
 	var measured atomic.Int64

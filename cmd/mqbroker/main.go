@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"syscall"
 
@@ -47,6 +48,7 @@ type options struct {
 	storeDir    string
 	verbose     bool
 	cpuProfile  string
+	tracePath   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -62,6 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.storeDir, "store", "", "storePathRootDir (overrides broker.conf)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&o.tracePath, "trace", "", "write a Go execution trace of the whole run to this file (go tool trace)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -146,6 +149,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		}
 		defer stopProfile()
 	}
+	if o.tracePath != "" {
+		stopTrace, err := startTrace(o.tracePath)
+		if err != nil {
+			return err
+		}
+		defer stopTrace()
+	}
 	var ns *namesrv.Server
 	if o.standalone {
 		if ns, err = startNamesrv(o, log); err != nil {
@@ -196,6 +206,22 @@ func startCPUProfile(path string) (func(), error) {
 	}
 	return func() {
 		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// startTrace starts a Go execution trace into path and returns its stop.
+func startTrace(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		trace.Stop()
 		f.Close()
 	}, nil
 }
