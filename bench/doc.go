@@ -11,7 +11,10 @@
 //     flush, producers with one message in flight (send latency).
 //   - e2e: one producer at a fixed rate (10,000 msg/s), one consumer;
 //     latency from the intended send time stamped in the body to delivery,
-//     so a producer that falls behind is charged for it.
+//     so a producer that falls behind is charged for it. The pacer sleeps
+//     its last 2 ms with nanosleep (sleep_linux.go): Go's timers round
+//     sub-millisecond waits up to 1 ms, which would charge the harness's
+//     own lateness to the system.
 //   - catch-up: a backlog (2 GiB in the full profile) produced first, then
 //     read from the start by one consumer; MB/s, and from the broker's own
 //     counters the user-space bytes it copied and the heap it allocated
@@ -23,7 +26,8 @@
 //     128 KiB batches on the stores' file system.
 //
 // Every scenario is bounded in time and count (Profile: full, quick,
-// smoke). Servers are processes (Process, StartBroker, StartNATS) in temp
+// smoke). Each load starts after sync(2), so that no cell runs while the
+// kernel writes back the previous cell's dirty pages. Servers are processes (Process, StartBroker, StartNATS) in temp
 // dirs on 127.0.0.1; every process started is stopped (SIGTERM, then
 // kill; Pdeathsig as a last resort).
 //
@@ -40,7 +44,7 @@
 //	target.go      Client, Producer, Consumer, Deliver
 //	process.go     server processes; broker.go mqbroker --standalone; nats.go nats-server install and start
 //	fastmq.go      our client; official.go the official client; jetstream.go nats.go
-//	load.go        the produce load: windows, pacing, stamps, HDR latency
+//	load.go        the produce load: windows, pacing, stamps, HDR latency; sleep_*.go the pacer's precise sleep
 //	produce.go, e2e.go, catchup.go, clientcost.go, limits.go   the scenarios
 //	system.go      a server under test, CPU accounting, progress lines
 //	counters.go    our broker's runtime counters (GET_BROKER_RUNTIME_INFO)
