@@ -163,12 +163,16 @@ func decodePull(resp *protocol.Command, r pullRequest, addr string) (*PullResult
 		return nil, fmt.Errorf("%w: pull body from %s: %v", ErrBadResponse, addr, err)
 	}
 	minOff, maxOff := strconv.FormatInt(res.MinOffset, 10), strconv.FormatInt(res.MaxOffset, 10)
+	kept := msgs[:0] // filtered in place: msgs is this pull's own slice
 	for _, m := range msgs {
 		if r.sub == nil || r.sub.matches(m.Tags) {
 			m.Properties[protocol.PropertyMinOffset] = minOff
 			m.Properties[protocol.PropertyMaxOffset] = maxOff
-			res.Messages = append(res.Messages, m)
+			kept = append(kept, m)
 		}
+	}
+	if len(kept) > 0 {
+		res.Messages = kept
 	}
 	return res, nil
 }
