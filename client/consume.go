@@ -54,8 +54,10 @@ func (c *PushConsumer) handlePull(ctx context.Context, pq *processQueue, offset 
 		if len(res.Messages) > 0 {
 			pq.put(res.Messages)
 			if !c.cfg.orderly {
-				for _, m := range res.Messages {
-					if !c.dispatch(ctx, consumeTask{pq: pq, msgs: []*MessageExt{m}}) {
+				// One message per task, as a capped subslice of the pull's
+				// own slice (nothing else writes it): no allocation each.
+				for i := range res.Messages {
+					if !c.dispatch(ctx, consumeTask{pq: pq, msgs: res.Messages[i : i+1 : i+1]}) {
 						break
 					}
 				}
