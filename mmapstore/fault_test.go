@@ -438,6 +438,13 @@ func TestCompletionAppendingWithFullBufferDoesNotDeadlock(t *testing.T) {
 	l := openTestLog(t, testConfig(t, SyncFlush).withOps(f.ops()))
 	const limit = 8 << 10
 	l.setPendingLimit(limit)
+	// A first durable record makes sure the preparer has created the
+	// segment: creating it syncs too, and must not meet the blocked sync.
+	warm := testMessage(8000, 100)
+	w := NewWaiter()
+	if err := l.Append(&warm, w.Done()); err != nil || w.Wait() != nil {
+		t.Fatal("warm-up append failed")
+	}
 	block := make(chan struct{})
 	f.set(func(f *faults) { f.syncBlock = block })
 	inner := testMessage(9000, 1000)
