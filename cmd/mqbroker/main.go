@@ -196,32 +196,27 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 
 // startCPUProfile profiles the process into path until the returned stop.
 func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	return recordTo(path, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // startTrace starts a Go execution trace into path and returns its stop.
 func startTrace(path string) (func(), error) {
+	return recordTo(path, trace.Start, trace.Stop)
+}
+
+// recordTo creates path, starts a recorder writing to it, and returns what
+// stops the recorder and closes the file.
+func recordTo(path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := trace.Start(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return func() {
-		trace.Stop()
+		stop()
 		f.Close()
 	}, nil
 }
