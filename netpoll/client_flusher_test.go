@@ -78,18 +78,7 @@ func TestClientPipelinedAsyncCompleteInOrderOnce(t *testing.T) {
 // (hour-long) request timeout. The dial seam allows one connection, so the
 // sending loop ends when the client would reconnect.
 func TestClientPipelinedAsyncToStalledPeerFails(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err == nil {
-			accepted <- nc // held open, never read
-		}
-	}()
+	ln, accepted := neverReadingPeer(t)
 	cl := newTestClient(t, ClientConfig{
 		WriteTimeout: 50 * time.Millisecond, RequestTimeout: time.Hour, MaxQueuedBytes: 4 << 20,
 	})

@@ -237,18 +237,7 @@ func TestClientClosesConnectionOnOversizedFrame(t *testing.T) {
 // waiting on one connection stop at MaxQueuedBytes and further requests
 // fail fast with ErrQueueFull.
 func TestClientQueueIsBounded(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		nc, err := ln.Accept()
-		if err == nil {
-			accepted <- nc // held open, never read
-		}
-	}()
+	ln, accepted := neverReadingPeer(t)
 	cl := NewClient(ClientConfig{MaxQueuedBytes: 1 << 20, RequestTimeout: time.Minute})
 	big := protocol.NewRequest(codeEcho)
 	big.Body = make([]byte, 32<<20) // more than the socket buffers take
@@ -277,4 +266,45 @@ func TestClientQueueIsBounded(t *testing.T) {
 	if err := recvOrFail(t, writer, "blocked writer"); err == nil {
 		t.Fatal("the blocked request succeeded")
 	}
+}
+
+// neverReadingPeer listens on 127.0.0.1 and hands every connection it
+// accepts to the returned channel, held open and never read: a peer whose
+// socket buffers fill. The listener and every accepted connection are
+// closed when the test ends.
+func neverReadingPeer(t *testing.T) (net.Listener, <-chan net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted := make(chan net.Conn, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case accepted <- nc:
+			default:
+				nc.Close() // more connections than any test takes
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for {
+			select {
+			case nc := <-accepted:
+				nc.Close()
+			default:
+				return
+			}
+		}
+	})
+	return ln, accepted
 }

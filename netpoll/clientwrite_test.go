@@ -109,21 +109,7 @@ func TestClientWriteBuffersNeverAlias(t *testing.T) {
 // closed and the request fails, rather than its caller hanging (past its
 // own deadline) until the client is closed; the next request dials anew.
 func TestClientWriteToStalledPeerFails(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 2)
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- nc // held open, never read
-		}
-	}()
+	ln, accepted := neverReadingPeer(t)
 	logs := &logBuffer{}
 	cl := newTestClient(t, ClientConfig{WriteTimeout: 50 * time.Millisecond, RequestTimeout: time.Hour, Logger: logs.logger()})
 	big := protocol.NewRequest(codeEcho)
